@@ -1,0 +1,15 @@
+# aruntime_set_warnings(target): -Wall -Wextra on our own code, with the project kept at zero warnings.
+function(aruntime_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  if(CMAKE_BUILD_TYPE STREQUAL "Release" AND ARUNTIME_NATIVE)
+    target_compile_options(${target} PRIVATE -march=native)
+  endif()
+endfunction()
+
+# aruntime_library(name DIR): a static library from every .cc file in DIR (recursively).
+function(aruntime_library name dir)
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${dir}/*.cc)
+  add_library(${name} STATIC ${_srcs})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/include)
+  aruntime_set_warnings(${name})
+endfunction()

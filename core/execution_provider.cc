@@ -1,0 +1,54 @@
+#include "core/execution_provider.h"
+
+namespace aruntime {
+
+namespace {
+std::vector<DataType> types_of(const Graph& graph, const std::vector<std::string>& names) {
+  std::vector<DataType> t;
+  t.reserve(names.size());
+  for (const auto& n : names) {
+    const TypeInfo* info = n.empty() ? nullptr : graph.find_type(n);
+    t.push_back(info ? info->dtype : DataType::kUndefined);
+  }
+  return t;
+}
+}  // namespace
+
+std::vector<DataType> GraphView::input_types(const Node& node) const {
+  return types_of(graph_, node.inputs);
+}
+
+std::vector<DataType> GraphView::output_types(const Node& node) const {
+  return types_of(graph_, node.outputs);
+}
+
+std::unique_ptr<OpKernel> ExecutionProvider::create_kernel(const CapabilityClaim& claim,
+                                                           const KernelInfo& info) const {
+  if (claim.kernel == nullptr || !claim.kernel->factory) {
+    throw_error(ErrorCode::kNotImplemented,
+                "provider " + name() + " made a kernel claim without a kernel for " + info.node().describe());
+  }
+  return claim.kernel->factory(info);
+}
+
+std::unique_ptr<OpKernel> ExecutionProvider::compile(const Graph& fused_subgraph) const {
+  throw_error(ErrorCode::kNotImplemented,
+              "provider " + name() + " cannot compile fused group '" + fused_subgraph.name + "'");
+}
+
+CapabilityReport KernelRegistryProvider::capabilities(const GraphView& view) const {
+  CapabilityReport report;
+  for (NodeIndex i = 0; i < view.num_nodes(); ++i) {
+    if (!view.is_available(i)) continue;
+    const Node& node = view.node(i);
+    KernelMatch m = registry_.find(node, view.opset(node), view.input_types(node), view.output_types(node));
+    if (m) {
+      report.claims.push_back({CapabilityClaim::Kind::kKernel, {i}, m.def});
+    } else {
+      report.declines.push_back({i, m.reason});
+    }
+  }
+  return report;
+}
+
+}  // namespace aruntime

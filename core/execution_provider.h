@@ -1,0 +1,97 @@
+// The execution-provider contract. At partition time an EP answers one question — which of these
+// nodes can you take? — with claims: a single node to run with one of its kernels, or a group of
+// connected nodes to be fused into one node and compiled by the EP. Each EP also brings an
+// allocator for its device memory and a data transfer for copies to and from host memory.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "aruntime/allocator.h"
+#include "aruntime/device.h"
+#include "core/kernel.h"
+#include "core/kernel_registry.h"
+#include "graph/ir.h"
+
+namespace aruntime {
+
+// What an EP sees while claiming: the graph, which nodes are still free, and the inferred types.
+class GraphView {
+ public:
+  GraphView(const Model& model, const Graph& graph, const std::vector<bool>& assigned)
+      : model_(model), graph_(graph), assigned_(assigned) {}
+
+  const Model& model() const { return model_; }
+  const Graph& graph() const { return graph_; }
+  size_t num_nodes() const { return graph_.nodes.size(); }
+  const Node& node(NodeIndex i) const { return graph_.nodes[i]; }
+  bool is_available(NodeIndex i) const { return !assigned_[i]; }
+  int64_t opset(const Node& node) const { return model_.opset(node.domain); }
+  std::vector<DataType> input_types(const Node& node) const;
+  std::vector<DataType> output_types(const Node& node) const;
+
+ private:
+  const Model& model_;
+  const Graph& graph_;
+  const std::vector<bool>& assigned_;
+};
+
+struct CapabilityClaim {
+  enum class Kind { kKernel, kFusedGroup };
+  Kind kind = Kind::kKernel;
+  std::vector<NodeIndex> nodes;      // one node for kKernel; the group for kFusedGroup
+  const KernelDef* kernel = nullptr;  // for kKernel
+};
+
+struct Decline {
+  NodeIndex node = 0;
+  std::string reason;  // "op not supported", "input 0 type float64 not supported (T: float32)"...
+};
+
+struct CapabilityReport {
+  std::vector<CapabilityClaim> claims;
+  std::vector<Decline> declines;
+};
+
+// Copies between host memory and an EP's device memory.
+class DataTransfer {
+ public:
+  virtual ~DataTransfer() = default;
+  virtual bool can_copy(Device src, Device dst) const = 0;
+  // dst is allocated with src's dtype and shape on the destination device.
+  virtual void copy(const Tensor& src, Tensor& dst) const = 0;
+};
+
+class ExecutionProvider {
+ public:
+  virtual ~ExecutionProvider() = default;
+
+  virtual const std::string& name() const = 0;  // "cpu", "gpu", "npu"
+  virtual Device device() const = 0;
+  // Claims nodes of `view` that are still available; explains every available node it declines.
+  virtual CapabilityReport capabilities(const GraphView& view) const = 0;
+  // Creates the kernel for a kKernel claim (the prepare step runs here).
+  virtual std::unique_ptr<OpKernel> create_kernel(const CapabilityClaim& claim,
+                                                  const KernelInfo& info) const;
+  // Compiles a kFusedGroup claim into one kernel. The default refuses: kernel-only EPs never
+  // return group claims.
+  virtual std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph) const;
+  // Device memory from which the session builds this EP's arena.
+  virtual std::shared_ptr<Allocator> allocator() const = 0;
+  // Host<->device copies; nullptr for an EP that works in host memory.
+  virtual const DataTransfer* data_transfer() const { return nullptr; }
+};
+
+// An EP whose capability is exactly its kernel registry: it claims each available node for which
+// `find` returns a kernel, and declines the rest with the registry's reason.
+class KernelRegistryProvider : public ExecutionProvider {
+ public:
+  CapabilityReport capabilities(const GraphView& view) const override;
+  const KernelRegistry& registry() const { return registry_; }
+
+ protected:
+  KernelRegistry registry_;
+};
+
+}  // namespace aruntime

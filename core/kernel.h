@@ -1,0 +1,84 @@
+// The kernel contract. A kernel is created once per session for one node: its constructor is the
+// prepare step (read attributes, validate them, transform constant inputs such as prepacked
+// weights). `compute` is const and must be safe to call from several runs at once, so all per-run
+// state lives in the KernelContext.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "aruntime/allocator.h"
+#include "aruntime/tensor.h"
+#include "graph/ir.h"
+
+namespace aruntime {
+
+class KernelInfo {
+ public:
+  KernelInfo(const Node& node, const Graph& graph, int64_t opset, std::vector<DataType> input_types,
+             std::vector<DataType> output_types, Allocator& allocator)
+      : node_(node), graph_(graph), opset_(opset), input_types_(std::move(input_types)),
+        output_types_(std::move(output_types)), allocator_(allocator) {}
+
+  const Node& node() const { return node_; }
+  const Graph& graph() const { return graph_; }
+  int64_t opset() const { return opset_; }
+  size_t num_inputs() const { return node_.inputs.size(); }
+  size_t num_outputs() const { return node_.outputs.size(); }
+  bool has_input(size_t i) const { return node_.has_input(i); }
+  // Element type of input/output i as inferred at load (kUndefined when omitted).
+  DataType input_type(size_t i) const { return i < input_types_.size() ? input_types_[i] : DataType::kUndefined; }
+  DataType output_type(size_t i) const { return i < output_types_.size() ? output_types_[i] : DataType::kUndefined; }
+  // The value of input i when it is a constant initializer (cannot be overridden by a feed).
+  const Tensor* constant_input(size_t i) const {
+    return has_input(i) ? graph_.constant(node_.inputs[i]) : nullptr;
+  }
+  // Allocator for session-lifetime data the kernel keeps (prepacked weights).
+  Allocator& allocator() const { return allocator_; }
+
+ private:
+  const Node& node_;
+  const Graph& graph_;
+  int64_t opset_;
+  std::vector<DataType> input_types_;
+  std::vector<DataType> output_types_;
+  Allocator& allocator_;
+};
+
+class KernelContext {
+ public:
+  virtual ~KernelContext() = default;
+
+  virtual const Node& node() const = 0;
+  virtual size_t num_inputs() const = 0;
+  // Input i, or nullptr when the node omits it.
+  virtual const Tensor* input(size_t i) const = 0;
+  virtual size_t num_outputs() const = 0;
+  // False for an omitted optional output; kernels may skip computing it.
+  virtual bool output_requested(size_t i) const = 0;
+  // Allocates output i from the run's arena (or the caller's output memory).
+  virtual Tensor& allocate_output(size_t i, const Shape& shape, DataType dtype) = 0;
+  // Makes output i an existing tensor, typically a view of an input (Identity, Reshape).
+  virtual void set_output(size_t i, Tensor tensor) = 0;
+  // Scratch memory from the run's arena, released when the tensor is destroyed.
+  virtual Tensor allocate_temp(const Shape& shape, DataType dtype) = 0;
+
+  // Input i, throwing Error(kInvalidArgument) naming the node when it is omitted.
+  const Tensor& required_input(size_t i) const;
+};
+
+class OpKernel {
+ public:
+  virtual ~OpKernel() = default;
+  virtual void compute(KernelContext& ctx) const = 0;
+};
+
+using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;
+
+template <typename K>
+KernelFactory make_kernel() {
+  return [](const KernelInfo& info) -> std::unique_ptr<OpKernel> { return std::make_unique<K>(info); };
+}
+
+}  // namespace aruntime

@@ -1,0 +1,1 @@
+#include "aruntime/session.h"

@@ -1,0 +1,89 @@
+#include <string>
+
+#include "aruntime/data_type.h"
+
+namespace aruntime {
+
+size_t element_size(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return 4;
+    case DataType::kUInt8: return 1;
+    case DataType::kInt8: return 1;
+    case DataType::kUInt16: return 2;
+    case DataType::kInt16: return 2;
+    case DataType::kInt32: return 4;
+    case DataType::kInt64: return 8;
+    case DataType::kString: return sizeof(std::string);
+    case DataType::kBool: return 1;
+    case DataType::kFloat16: return 2;
+    case DataType::kFloat64: return 8;
+    case DataType::kUInt32: return 4;
+    case DataType::kUInt64: return 8;
+    case DataType::kBFloat16: return 2;
+    case DataType::kUndefined: return 0;
+  }
+  return 0;
+}
+
+std::string_view data_type_name(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return "float32";
+    case DataType::kUInt8: return "uint8";
+    case DataType::kInt8: return "int8";
+    case DataType::kUInt16: return "uint16";
+    case DataType::kInt16: return "int16";
+    case DataType::kInt32: return "int32";
+    case DataType::kInt64: return "int64";
+    case DataType::kString: return "string";
+    case DataType::kBool: return "bool";
+    case DataType::kFloat16: return "float16";
+    case DataType::kFloat64: return "float64";
+    case DataType::kUInt32: return "uint32";
+    case DataType::kUInt64: return "uint64";
+    case DataType::kBFloat16: return "bfloat16";
+    case DataType::kUndefined: return "undefined";
+  }
+  return "undefined";
+}
+
+DataType data_type_from_name(std::string_view name) {
+  static constexpr DataType kAll[] = {
+      DataType::kFloat32, DataType::kUInt8,  DataType::kInt8,    DataType::kUInt16,
+      DataType::kInt16,   DataType::kInt32,  DataType::kInt64,   DataType::kString,
+      DataType::kBool,    DataType::kFloat16, DataType::kFloat64, DataType::kUInt32,
+      DataType::kUInt64,  DataType::kBFloat16};
+  for (DataType t : kAll) {
+    if (data_type_name(t) == name) return t;
+  }
+  if (name == "float") return DataType::kFloat32;
+  if (name == "double") return DataType::kFloat64;
+  if (name == "half") return DataType::kFloat16;
+  return DataType::kUndefined;
+}
+
+DataType data_type_from_onnx(int32_t onnx_type) {
+  switch (onnx_type) {
+    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10: case 11:
+    case 12: case 13: case 16:
+      return static_cast<DataType>(onnx_type);
+    default:
+      return DataType::kUndefined;
+  }
+}
+
+bool is_floating_point(DataType type) {
+  return type == DataType::kFloat32 || type == DataType::kFloat64 || type == DataType::kFloat16 ||
+         type == DataType::kBFloat16;
+}
+
+bool is_signed_integer(DataType type) {
+  return type == DataType::kInt8 || type == DataType::kInt16 || type == DataType::kInt32 ||
+         type == DataType::kInt64;
+}
+
+bool is_integer(DataType type) {
+  return is_signed_integer(type) || type == DataType::kUInt8 || type == DataType::kUInt16 ||
+         type == DataType::kUInt32 || type == DataType::kUInt64;
+}
+
+}  // namespace aruntime

@@ -1,0 +1,33 @@
+// ModelProto -> Model. The loader parses with the ONNX protobuf messages of libonnx-dev, converts
+// into the IR of graph/ir.h, inlines model-local functions, sorts topologically and validates.
+// Every failure is an Error(kInvalidModel or kIoError) whose one-line message starts with the
+// model's origin and names the node or value involved.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "graph/ir.h"
+
+namespace aruntime {
+
+// Newest IR version and opsets this runtime loads.
+inline constexpr int64_t kMaxIrVersion = 11;
+inline constexpr int64_t kMinIrVersion = 3;
+inline constexpr int64_t kMaxOnnxOpset = 23;
+inline constexpr int64_t kMaxOnnxMlOpset = 5;
+
+struct LoadOptions {
+  // Refuse model files (and external data files) larger than this.
+  uint64_t max_file_bytes = uint64_t{1} << 40;
+};
+
+// Loads `path`. External data files resolve relative to the model's folder and must stay inside it.
+Model load_model(const std::string& path, const LoadOptions& options = {});
+
+// Loads serialized bytes. `origin` names the model in errors. External data resolves against
+// `base_dir`; with an empty `base_dir` any external data is refused.
+Model load_model_from_bytes(const std::string& bytes, const std::string& origin,
+                            const std::string& base_dir, const LoadOptions& options = {});
+
+}  // namespace aruntime

@@ -1,0 +1,21 @@
+// The providers compiled into this binary. Adding a provider means adding one entry here.
+#include <thread>
+
+#include "core/provider_registry.h"
+#include "providers/cpu/cpu_execution_provider.h"
+
+namespace aruntime {
+
+const std::vector<ProviderFactory>& builtin_providers() {
+  static const std::vector<ProviderFactory> factories = {
+      {"cpu",
+       [] { return "host CPU, " + std::to_string(std::thread::hardware_concurrency()) + " threads"; },
+       [] { return true; },
+       [](const SessionOptions&) -> std::unique_ptr<ExecutionProvider> {
+         return std::make_unique<CpuExecutionProvider>();
+       }},
+  };
+  return factories;
+}
+
+}  // namespace aruntime

@@ -1,0 +1,15 @@
+#include "providers/cpu/cpu_execution_provider.h"
+
+#include "providers/cpu/ops/registrations.h"
+
+namespace aruntime {
+
+CpuExecutionProvider::CpuExecutionProvider() {
+  cpu::register_elementwise_kernels(registry_);
+  cpu::register_tensor_kernels(registry_);
+  cpu::register_nn_kernels(registry_);
+  cpu::register_reduction_kernels(registry_);
+  cpu::register_resize_kernels(registry_);
+}
+
+}  // namespace aruntime

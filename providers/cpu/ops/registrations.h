@@ -1,0 +1,20 @@
+// One registration function per family of CPU kernels; each lives in the .cc files of its family.
+#pragma once
+
+#include "core/kernel_registry.h"
+
+namespace aruntime::cpu {
+
+// Add Sub Mul Div Pow Sqrt Exp Log Neg Abs Relu LeakyRelu Sigmoid Tanh Clip HardSigmoid HardSwish Erf
+void register_elementwise_kernels(KernelRegistry& registry);
+// Reshape Flatten Transpose Concat Split Slice Gather Squeeze Unsqueeze Shape Constant
+// ConstantOfShape Identity Cast Pad
+void register_tensor_kernels(KernelRegistry& registry);
+// MatMul Gemm Conv MaxPool AveragePool GlobalAveragePool BatchNormalization Softmax
+void register_nn_kernels(KernelRegistry& registry);
+// ReduceMean
+void register_reduction_kernels(KernelRegistry& registry);
+// Resize
+void register_resize_kernels(KernelRegistry& registry);
+
+}  // namespace aruntime::cpu
