@@ -1,1 +1,276 @@
+// Session: loader -> type inference -> partitioner -> plan builder -> executor. Each stage is its
+// own component; the session only wires them together and validates what the caller passes in.
 #include "aruntime/session.h"
+
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/arena.h"
+#include "core/execution_plan.h"
+#include "core/executor.h"
+#include "core/logging.h"
+#include "core/partitioner.h"
+#include "core/provider_registry.h"
+#include "graph/loader.h"
+#include "graph/type_inference.h"
+
+namespace aruntime {
+
+// --- Environment ---------------------------------------------------------------------------
+
+namespace {
+spdlog::level::level_enum to_spdlog(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace: return spdlog::level::trace;
+    case LogLevel::kDebug: return spdlog::level::debug;
+    case LogLevel::kInfo: return spdlog::level::info;
+    case LogLevel::kWarning: return spdlog::level::warn;
+    case LogLevel::kError: return spdlog::level::err;
+    case LogLevel::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::warn;
+}
+
+uint64_t physical_memory_bytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return uint64_t{1} << 40;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i) s += (i ? ", " : "") + items[i];
+  return s;
+}
+
+}  // namespace
+
+Environment::Environment(LogLevel level) : level_(level) { set_log_level(level); }
+
+void Environment::set_log_level(LogLevel level) {
+  level_ = level;
+  spdlog::set_level(to_spdlog(level));
+}
+
+std::vector<std::string> available_providers() {
+  std::vector<std::string> names;
+  for (const auto& f : builtin_providers()) names.push_back(f.name);
+  return names;
+}
+
+const ProviderFactory* find_provider(const std::string& name) {
+  for (const auto& f : builtin_providers()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// --- SessionImpl ---------------------------------------------------------------------------
+
+class SessionImpl {
+ public:
+  SessionImpl(Model model, const SessionOptions& options) : model_(std::move(model)), options_(options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    infer_types(*model_.graph);
+    create_providers();
+    create_arenas();
+    std::vector<const ExecutionProvider*> eps;
+    for (const auto& p : providers_) eps.push_back(p.get());
+    partition_ = partition_graph(model_, *model_.graph, eps, model_.origin);
+    std::vector<Allocator*> arenas;
+    for (const auto& a : arenas_) arenas.push_back(a.get());
+    plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get()});
+    executor_ = std::make_unique<SequentialExecutor>(plan_, model_.origin, *cpu_heap_allocator());
+    fill_metadata();
+    const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : tbb::task_arena::automatic;
+    thread_arena_ = std::make_unique<tbb::task_arena>(threads);
+    log::info("{}: session ready in {:.1f} ms ({} nodes, {} steps)", model_.origin,
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+              model_.graph->nodes.size(), plan_.steps.size());
+  }
+
+  const std::vector<ValueMetadata>& inputs() const { return inputs_; }
+  const std::vector<ValueMetadata>& outputs() const { return outputs_; }
+  const std::vector<NodePlacement>& placement() const { return placement_; }
+  std::vector<std::string> provider_names() const {
+    std::vector<std::string> n;
+    for (const auto& p : providers_) n.push_back(p->name());
+    return n;
+  }
+
+  std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& output_names) const {
+    const Graph& g = *model_.graph;
+    std::vector<Tensor> ordered(g.inputs.size());
+    for (const auto& [name, tensor] : feeds) {
+      auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
+      if (it == g.inputs.end()) {
+        std::vector<std::string> names;
+        for (const auto& m : inputs_) names.push_back(m.name);
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": feed '" + name +
+                                                     "' is not an input of the model (inputs: " + join(names) + ")");
+      }
+      validate_feed(*it, tensor);
+      ordered[it - g.inputs.begin()] = tensor;
+    }
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      if (!ordered[i].defined() && !g.is_initializer(g.inputs[i].name)) {
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": input '" + g.inputs[i].name + "' (" +
+                                                     g.inputs[i].type.to_string() + ") is required but was not fed");
+      }
+      if (!ordered[i].defined()) ordered[i] = g.initializers.at(g.inputs[i].name);
+    }
+    std::vector<size_t> selected;
+    if (output_names.empty()) {
+      for (size_t i = 0; i < g.outputs.size(); ++i) selected.push_back(i);
+    } else {
+      for (const auto& name : output_names) {
+        auto it = std::find_if(g.outputs.begin(), g.outputs.end(), [&](const ValueInfo& v) { return v.name == name; });
+        if (it == g.outputs.end()) {
+          std::vector<std::string> names;
+          for (const auto& m : outputs_) names.push_back(m.name);
+          throw_error(ErrorCode::kInvalidArgument, model_.origin + ": '" + name +
+                                                       "' is not an output of the model (outputs: " + join(names) + ")");
+        }
+        selected.push_back(it - g.outputs.begin());
+      }
+    }
+    std::vector<Tensor> all;
+    thread_arena_->execute([&] { all = executor_->run(std::move(ordered)); });
+    std::vector<Tensor> result;
+    for (size_t i : selected) result.push_back(all[i]);
+    return result;
+  }
+
+ private:
+  void create_providers() {
+    std::vector<std::string> names = options_.providers;
+    if (names.empty()) names = {"cpu"};
+    if (options_.allow_cpu_fallback && std::find(names.begin(), names.end(), "cpu") == names.end()) {
+      names.push_back("cpu");
+    }
+    for (const auto& name : names) {
+      const ProviderFactory* f = find_provider(name);
+      if (f == nullptr) {
+        throw_error(ErrorCode::kInvalidArgument, "unknown provider '" + name + "' (this build has: " +
+                                                     join(available_providers()) + ")");
+      }
+      if (std::any_of(providers_.begin(), providers_.end(), [&](const auto& p) { return p->name() == name; })) {
+        throw_error(ErrorCode::kInvalidArgument, "provider '" + name + "' is listed twice");
+      }
+      if (!f->device_present()) {
+        throw_error(ErrorCode::kInvalidArgument, "provider '" + name + "' has no device: " + f->describe_device());
+      }
+      providers_.push_back(f->create(options_));
+    }
+  }
+
+  void create_arenas() {
+    ArenaOptions opts;
+    opts.max_allocation_bytes = options_.max_allocation_bytes ? options_.max_allocation_bytes : physical_memory_bytes();
+    host_arena_ = std::make_shared<ArenaAllocator>(cpu_heap_allocator(), opts);
+    for (const auto& p : providers_) {
+      if (p->device().is_cpu()) {
+        arenas_.push_back(host_arena_);
+      } else {
+        arenas_.push_back(std::make_shared<ArenaAllocator>(p->allocator(), opts));
+      }
+    }
+  }
+
+  static ValueMetadata metadata_of(const ValueInfo& v) {
+    ValueMetadata m;
+    m.name = v.name;
+    m.dtype = v.type.dtype;
+    if (v.type.shape) {
+      m.has_shape = true;
+      for (const Dim& d : *v.type.shape) {
+        m.dims.push_back(d.is_static() ? d.value : -1);
+        m.dim_symbols.push_back(d.symbol);
+      }
+    }
+    return m;
+  }
+
+  void fill_metadata() {
+    const Graph& g = *model_.graph;
+    for (const auto& v : g.inputs) {
+      if (!g.is_initializer(v.name)) inputs_.push_back(metadata_of(v));
+    }
+    for (const auto& v : g.outputs) outputs_.push_back(metadata_of(v));
+    for (NodeIndex i = 0; i < g.nodes.size(); ++i) {
+      const Node& n = g.nodes[i];
+      NodePlacement p{n.name, n.op_type, n.domain, providers_[partition_.nodes[i].provider]->name(), {}};
+      for (const auto& [ep, reason] : partition_.nodes[i].declines) p.declined.emplace_back(providers_[ep]->name(), reason);
+      placement_.push_back(std::move(p));
+    }
+  }
+
+  void validate_feed(const ValueInfo& declared, const Tensor& t) const {
+    const std::string where = model_.origin + ": input '" + declared.name + "'";
+    if (!t.defined()) throw_error(ErrorCode::kInvalidArgument, where + ": the fed tensor is empty (undefined)");
+    if (!t.device().is_cpu()) {
+      throw_error(ErrorCode::kInvalidArgument, where + ": fed on " + t.device().to_string() + "; feeds must be host tensors");
+    }
+    if (declared.type.dtype != DataType::kUndefined && declared.type.dtype != t.dtype()) {
+      throw_error(ErrorCode::kInvalidArgument, where + ": expected element type " +
+                                                   std::string(data_type_name(declared.type.dtype)) + ", got " +
+                                                   std::string(data_type_name(t.dtype())));
+    }
+    if (!declared.type.shape) return;
+    const auto& dims = *declared.type.shape;
+    bool ok = dims.size() == t.rank();
+    for (size_t i = 0; ok && i < dims.size(); ++i) ok = !dims[i].is_static() || dims[i].value == t.shape()[i];
+    if (!ok) {
+      throw_error(ErrorCode::kInvalidArgument, where + ": expected shape " + declared.type.to_string() +
+                                                   ", got " + std::string(data_type_name(t.dtype())) +
+                                                   t.shape().to_string());
+    }
+  }
+
+  Model model_;
+  SessionOptions options_;
+  std::vector<std::unique_ptr<ExecutionProvider>> providers_;
+  std::shared_ptr<ArenaAllocator> host_arena_;
+  std::vector<std::shared_ptr<ArenaAllocator>> arenas_;
+  PartitionResult partition_;
+  ExecutionPlan plan_;
+  std::unique_ptr<SequentialExecutor> executor_;
+  std::unique_ptr<tbb::task_arena> thread_arena_;
+  std::vector<ValueMetadata> inputs_;
+  std::vector<ValueMetadata> outputs_;
+  std::vector<NodePlacement> placement_;
+};
+
+// --- Session ---------------------------------------------------------------------------------
+
+Session::Session(const Environment& env, const std::string& model_path, const SessionOptions& options)
+    : impl_(std::make_unique<SessionImpl>(load_model(model_path), options)) {
+  (void)env;
+}
+
+Session::Session(const Environment& env, const std::string& model_bytes, const std::string& origin,
+                 const std::string& base_dir, const SessionOptions& options)
+    : impl_(std::make_unique<SessionImpl>(load_model_from_bytes(model_bytes, origin, base_dir), options)) {
+  (void)env;
+}
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+const std::vector<ValueMetadata>& Session::inputs() const { return impl_->inputs(); }
+const std::vector<ValueMetadata>& Session::outputs() const { return impl_->outputs(); }
+const std::vector<NodePlacement>& Session::placement() const { return impl_->placement(); }
+std::vector<std::string> Session::providers() const { return impl_->provider_names(); }
+
+std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& output_names,
+                                 const RunOptions& run_options) const {
+  (void)run_options;
+  return impl_->run(feeds, output_names);
+}
+
+}  // namespace aruntime

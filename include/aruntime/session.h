@@ -58,10 +58,9 @@ struct NodePlacement {
   std::vector<std::pair<std::string, std::string>> declined;
 };
 
-struct RunOptions {
-  // Reserved for cancellation and time limits; see docs/api.md.
-  int64_t timeout_ms = 0;
-};
+// Per-run options. Empty for now: cancellation and time limits will be added here, so callers
+// that pass RunOptions today keep compiling.
+struct RunOptions {};
 
 class SessionImpl;
 

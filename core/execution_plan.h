@@ -1,0 +1,57 @@
+// The executable form of a partitioned graph: a list of steps (one per kernel-claimed node, one
+// per fused group, one per inserted copy) in dependency order, over numbered value slots. Built
+// once per session; runs only read it.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/execution_provider.h"
+#include "core/partitioner.h"
+
+namespace aruntime {
+
+struct ExecutionStep {
+  const Node* node = nullptr;   // the model's node, or a synthetic copy/fused node owned by the plan
+  int provider = -1;            // index into the provider list
+  std::unique_ptr<OpKernel> kernel;
+  std::vector<int> inputs;      // slot per node input, -1 when omitted
+  std::vector<int> outputs;     // slot per node output, -1 when omitted
+  // Outer-scope values that the node's subgraphs (If/Loop/Scan bodies) read, by name and slot.
+  std::vector<std::pair<std::string, int>> implicit_inputs;
+  Allocator* allocator = nullptr;  // arena on the device where this step's outputs live
+  std::vector<int> release_after;  // slots whose last reader is this step
+};
+
+struct ExecutionPlan {
+  std::vector<ExecutionStep> steps;
+  std::vector<std::string> slot_names;
+  std::vector<Device> slot_devices;
+  std::vector<char> slot_is_output;
+  std::vector<int> graph_input_slots;   // per Graph::inputs entry
+  std::vector<int> graph_output_slots;  // per Graph::outputs entry (host memory)
+  std::vector<std::pair<int, Tensor>> constants;  // initializers, per device that reads them
+  std::deque<Node> synthetic_nodes;     // copy and fused nodes (deque: stable addresses)
+  size_t num_copies = 0;
+};
+
+// Everything plan building needs from the session.
+struct PlanInputs {
+  const Model& model;
+  const Graph& graph;
+  const std::vector<const ExecutionProvider*>& providers;
+  const PartitionResult& partition;
+  // One arena per provider (index-aligned with `providers`).
+  const std::vector<Allocator*>& arenas;
+  // Host arena, used for copy steps that land in host memory.
+  Allocator* host_arena;
+};
+
+// Creates kernels (the prepare step), compiles fused groups, inserts copies where a value crosses
+// device memories (at most one copy per value and device), orders the steps and computes value
+// lifetimes. Errors name the model origin and the node.
+ExecutionPlan build_execution_plan(const PlanInputs& in);
+
+}  // namespace aruntime

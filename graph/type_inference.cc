@@ -1,0 +1,116 @@
+#include "graph/type_inference.h"
+
+#include <set>
+#include <string_view>
+
+namespace aruntime {
+namespace {
+
+DataType type_of(const Graph& graph, const Node& node, size_t input) {
+  if (!node.has_input(input)) return DataType::kUndefined;
+  const TypeInfo* t = graph.find_type(node.inputs[input]);
+  return t ? t->dtype : DataType::kUndefined;
+}
+
+DataType attr_dtype(const Node& node, std::string_view name, DataType fallback) {
+  const Attribute* a = node.find_attribute(name);
+  if (a == nullptr || a->type != Attribute::Type::kInt) return fallback;
+  return data_type_from_onnx(static_cast<int32_t>(a->i));
+}
+
+bool is_one_of(std::string_view op, std::initializer_list<std::string_view> ops) {
+  for (auto o : ops) {
+    if (o == op) return true;
+  }
+  return false;
+}
+
+// The element type of output `k` of `node` under the ONNX type rules, or kUndefined.
+DataType output_type(const Graph& graph, const Node& node, size_t k) {
+  const std::string& op = node.op_type;
+  const DataType in0 = type_of(graph, node, 0);
+  if (node.domain == "" || node.domain == "ai.onnx") {
+    if (is_one_of(op, {"Shape", "Size", "NonZero", "ArgMax", "ArgMin", "NonMaxSuppression"})) {
+      return DataType::kInt64;
+    }
+    if (is_one_of(op, {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or",
+                       "Xor", "Not", "IsNaN", "IsInf", "RegexFullMatch"})) {
+      return DataType::kBool;
+    }
+    if (op == "Cast") return attr_dtype(node, "to", DataType::kUndefined);
+    if (op == "CastLike") return type_of(graph, node, 1);
+    if (op == "Constant") {
+      if (const Attribute* a = node.find_attribute("value"); a && a->type == Attribute::Type::kTensor) {
+        return a->t.dtype();
+      }
+      if (node.has_attribute("value_float") || node.has_attribute("value_floats")) return DataType::kFloat32;
+      if (node.has_attribute("value_int") || node.has_attribute("value_ints")) return DataType::kInt64;
+      if (node.has_attribute("value_string") || node.has_attribute("value_strings")) return DataType::kString;
+      return DataType::kUndefined;
+    }
+    if (op == "ConstantOfShape") {
+      const Attribute* a = node.find_attribute("value");
+      return a && a->type == Attribute::Type::kTensor ? a->t.dtype() : DataType::kFloat32;
+    }
+    if (is_one_of(op, {"RandomNormal", "RandomUniform"})) return attr_dtype(node, "dtype", DataType::kFloat32);
+    if (is_one_of(op, {"RandomNormalLike", "RandomUniformLike", "EyeLike", "Bernoulli"})) {
+      return attr_dtype(node, "dtype", in0);
+    }
+    if (op == "Multinomial") return attr_dtype(node, "dtype", DataType::kInt32);
+    if (op == "MaxPool" || op == "TopK") return k == 0 ? in0 : DataType::kInt64;
+    if (op == "Unique") return k == 0 ? in0 : DataType::kInt64;
+    if (op == "Dropout") return k == 0 ? in0 : DataType::kBool;
+    if (op == "Where") return type_of(graph, node, 1);
+    if (op == "OneHot") return type_of(graph, node, 2);
+    if (op == "QuantizeLinear") {
+      DataType zp = type_of(graph, node, 2);
+      return zp != DataType::kUndefined ? zp : attr_dtype(node, "output_dtype", DataType::kUInt8);
+    }
+    if (op == "DequantizeLinear") {
+      DataType scale = type_of(graph, node, 1);
+      return scale != DataType::kUndefined ? scale : DataType::kFloat32;
+    }
+    if (op == "DynamicQuantizeLinear") return k == 1 ? DataType::kFloat32 : DataType::kUInt8;
+    if (is_one_of(op, {"MatMulInteger", "ConvInteger"})) return DataType::kInt32;
+    if (op == "QLinearMatMul" || op == "QLinearConv") return type_of(graph, node, 7);  // y_zero_point
+    if (is_one_of(op, {"LayerNormalization"}) && k > 0) {
+      return attr_dtype(node, "stash_type", DataType::kFloat32);
+    }
+    if (is_one_of(op, {"StringNormalizer", "StringConcat"})) return DataType::kString;
+    if (op == "StringSplit") return k == 0 ? DataType::kString : DataType::kInt64;
+    if (is_one_of(op, {"SequenceLength"})) return DataType::kInt64;
+    if (is_one_of(op, {"Range", "Gather", "GatherElements", "GatherND"})) return in0;
+  }
+  // Most ops (elementwise, NN, data movement) produce the type of their first input.
+  return in0;
+}
+
+}  // namespace
+
+void infer_types(Graph& graph) {
+  for (const Node& node : graph.nodes) {
+    for (const auto& a : node.attributes) {
+      if (a.type == Attribute::Type::kGraph && a.g) infer_types(*a.g);
+      if (a.type == Attribute::Type::kGraphs) {
+        for (const auto& g : a.graphs) {
+          if (g) infer_types(*g);
+        }
+      }
+    }
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      const std::string& out = node.outputs[k];
+      if (out.empty()) continue;
+      auto it = graph.value_types.find(out);
+      if (it != graph.value_types.end() && it->second.dtype != DataType::kUndefined) continue;
+      DataType t = output_type(graph, node, k);
+      if (t == DataType::kUndefined) continue;
+      if (it == graph.value_types.end()) {
+        graph.value_types[out] = TypeInfo{ValueKind::kTensor, t, std::nullopt};
+      } else {
+        it->second.dtype = t;
+      }
+    }
+  }
+}
+
+}  // namespace aruntime
