@@ -1,0 +1,181 @@
+// End-to-end tests of the public Session API on small models built with the ONNX protobuf API.
+#include <gtest/gtest.h>
+#include <onnx/onnx-ml.pb.h>
+
+#include <thread>
+
+#include "aruntime/session.h"
+
+namespace aruntime {
+namespace {
+
+void add_value(onnx::ValueInfoProto* v, const std::string& name, int elem_type, std::vector<std::string> dims) {
+  v->set_name(name);
+  auto* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(elem_type);
+  auto* shape = t->mutable_shape();
+  for (const auto& d : dims) {
+    auto* dim = shape->add_dim();
+    if (!d.empty() && std::isdigit(static_cast<unsigned char>(d[0]))) dim->set_dim_value(std::stoll(d));
+    else dim->set_dim_param(d);
+  }
+}
+
+onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& name, const std::string& op,
+                          std::vector<std::string> in, std::vector<std::string> out) {
+  auto* n = g->add_node();
+  n->set_name(name);
+  n->set_op_type(op);
+  for (auto& i : in) n->add_input(i);
+  for (auto& o : out) n->add_output(o);
+  return n;
+}
+
+onnx::ModelProto base_model(int opset = 17) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* op = m.add_opset_import();
+  op->set_domain("");
+  op->set_version(opset);
+  m.mutable_graph()->set_name("test");
+  return m;
+}
+
+// y = relu(x + b), x: float32[batch, 3], b a constant initializer.
+std::string add_relu_model() {
+  onnx::ModelProto m = base_model();
+  auto* g = m.mutable_graph();
+  add_value(g->add_input(), "x", onnx::TensorProto::FLOAT, {"batch", "3"});
+  add_value(g->add_output(), "y", onnx::TensorProto::FLOAT, {"batch", "3"});
+  auto* b = g->add_initializer();
+  b->set_name("b");
+  b->set_data_type(onnx::TensorProto::FLOAT);
+  b->add_dims(3);
+  for (float v : {1.0f, -1.0f, 0.5f}) b->add_float_data(v);
+  add_node(g, "add", "Add", {"x", "b"}, {"s"});
+  add_node(g, "relu", "Relu", {"s"}, {"y"});
+  return m.SerializeAsString();
+}
+
+Session make_session(const std::string& bytes, SessionOptions options = {}) {
+  return Session(Environment(), bytes, "model.onnx", "", options);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Session, RunsAModelAndReportsMetadataAndPlacement) {
+  Session s = make_session(add_relu_model());
+  ASSERT_EQ(s.inputs().size(), 1u);
+  EXPECT_EQ(s.inputs()[0].name, "x");
+  EXPECT_EQ(s.inputs()[0].dims, (std::vector<int64_t>{-1, 3}));
+  EXPECT_EQ(s.inputs()[0].dim_symbols[0], "batch");
+  ASSERT_EQ(s.placement().size(), 2u);
+  EXPECT_EQ(s.placement()[0].provider, "cpu");
+  EXPECT_EQ(s.providers(), std::vector<std::string>{"cpu"});
+
+  float x[6] = {0, 0, 0, -2, 2, -1};
+  auto out = s.run({{"x", Tensor::wrap(DataType::kFloat32, Shape{2, 3}, x)}});
+  ASSERT_EQ(out.size(), 1u);
+  // relu([1,-1,0.5, -1,1,-0.5])
+  const float expected[6] = {1, 0, 0.5f, 0, 1, 0};
+  ASSERT_EQ(out[0].shape(), (Shape{2, 3}));
+  for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(out[0].data<float>()[i], expected[i]);
+}
+
+TEST(Session, RefusesWrongFeedsWithExpectedVersusGot) {
+  Session s = make_session(add_relu_model());
+  Tensor ints = Tensor::from_vector<int64_t>(Shape{1, 3}, {1, 2, 3});
+  EXPECT_EQ(error_of([&] { s.run({{"x", ints}}); }),
+            "model.onnx: input 'x': expected element type float32, got int64");
+  Tensor rank1 = Tensor::from_vector<float>(Shape{3}, {1, 2, 3});
+  EXPECT_EQ(error_of([&] { s.run({{"x", rank1}}); }),
+            "model.onnx: input 'x': expected shape float32[batch,3], got float32[3]");
+  Tensor wrong_dim = Tensor::from_vector<float>(Shape{1, 4}, {1, 2, 3, 4});
+  EXPECT_EQ(error_of([&] { s.run({{"x", wrong_dim}}); }),
+            "model.onnx: input 'x': expected shape float32[batch,3], got float32[1,4]");
+  EXPECT_EQ(error_of([&] { s.run({}); }), "model.onnx: input 'x' (float32[batch,3]) is required but was not fed");
+  EXPECT_EQ(error_of([&] { s.run({{"z", rank1}}); }), "model.onnx: feed 'z' is not an input of the model (inputs: x)");
+  Tensor ok = Tensor::from_vector<float>(Shape{1, 3}, {1, 2, 3});
+  EXPECT_EQ(error_of([&] { s.run({{"x", ok}}, {"nope"}); }),
+            "model.onnx: 'nope' is not an output of the model (outputs: y)");
+}
+
+TEST(Session, RefusesUnknownProviders) {
+  SessionOptions o;
+  o.providers = {"tpu"};
+  std::string msg = error_of([&] { make_session(add_relu_model(), o); });
+  EXPECT_NE(msg.find("unknown provider 'tpu' (this build has: cpu"), std::string::npos) << msg;
+}
+
+TEST(Session, UnsupportedOpFailsAtCreationNamingNodeOpOpsetAndReason) {
+  onnx::ModelProto m = base_model();
+  auto* g = m.mutable_graph();
+  add_value(g->add_input(), "x", onnx::TensorProto::FLOAT, {"2"});
+  add_value(g->add_output(), "y", onnx::TensorProto::FLOAT, {"2"});
+  add_node(g, "mystery", "NoSuchOp", {"x"}, {"y"});
+  std::string msg = error_of([&] { make_session(m.SerializeAsString()); });
+  EXPECT_NE(msg.find("model.onnx: no provider (cpu) can run 1 node(s): node 'mystery' (NoSuchOp) at opset 17"),
+            std::string::npos) << msg;
+  EXPECT_NE(msg.find("cpu: op NoSuchOp is not supported"), std::string::npos) << msg;
+}
+
+TEST(Session, UnsupportedTypeFailsAtCreationNamingTheType) {
+  onnx::ModelProto m = base_model();
+  auto* g = m.mutable_graph();
+  add_value(g->add_input(), "x", onnx::TensorProto::STRING, {"2"});
+  add_value(g->add_output(), "y", onnx::TensorProto::STRING, {"2"});
+  add_node(g, "r", "Relu", {"x"}, {"y"});
+  std::string msg = error_of([&] { make_session(m.SerializeAsString()); });
+  EXPECT_NE(msg.find("node 'r' (Relu) at opset 17 — cpu: input 0 has type string"), std::string::npos) << msg;
+}
+
+TEST(Session, ImpossibleReshapeFailsAtRunNamingTheNode) {
+  onnx::ModelProto m = base_model();
+  auto* g = m.mutable_graph();
+  add_value(g->add_input(), "x", onnx::TensorProto::FLOAT, {"2", "3"});
+  add_value(g->add_output(), "y", onnx::TensorProto::FLOAT, {});
+  auto* shape = g->add_initializer();
+  shape->set_name("shape");
+  shape->set_data_type(onnx::TensorProto::INT64);
+  shape->add_dims(2);
+  shape->add_int64_data(4);
+  shape->add_int64_data(2);
+  add_node(g, "bad_reshape", "Reshape", {"x", "shape"}, {"y"});
+  Session s = make_session(m.SerializeAsString());
+  Tensor x(DataType::kFloat32, Shape{2, 3});
+  std::string msg = error_of([&] { s.run({{"x", x}}); });
+  EXPECT_EQ(msg.rfind("model.onnx: node 'bad_reshape' (Reshape)", 0), 0u) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+}
+
+TEST(Session, ConcurrentRunsGiveTheSameResults) {
+  Session s = make_session(add_relu_model());
+  std::vector<float> x(3 * 64);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) - 3.0f;
+  Tensor feed = Tensor::wrap(DataType::kFloat32, Shape{64, 3}, x.data());
+  auto reference = s.run({{"x", feed}})[0];
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(8, 0);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 20; ++r) {
+        auto out = s.run({{"x", feed}})[0];
+        for (int64_t i = 0; i < out.num_elements(); ++i) {
+          mismatches[t] += out.data<float>()[i] != reference.data<float>()[i];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 8; ++t) EXPECT_EQ(mismatches[t], 0);
+}
+
+}  // namespace
+}  // namespace aruntime
