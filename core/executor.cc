@@ -61,9 +61,17 @@ class StepContext final : public KernelContext {
 
 std::vector<Tensor> SequentialExecutor::run(std::vector<Tensor> inputs) const {
   std::vector<Tensor> values(plan_.slot_names.size());
-  for (const auto& [slot, tensor] : plan_.constants) values[slot] = tensor;
+  // Buffers the caller or the session owns: an output may never be handed back sharing one.
+  std::vector<const void*> foreign;
+  for (const auto& [slot, tensor] : plan_.constants) {
+    values[slot] = tensor;
+    foreign.push_back(tensor.raw_data());
+  }
   for (size_t i = 0; i < inputs.size() && i < plan_.graph_input_slots.size(); ++i) {
-    if (inputs[i].defined()) values[plan_.graph_input_slots[i]] = std::move(inputs[i]);
+    if (inputs[i].defined()) {
+      foreign.push_back(inputs[i].raw_data());
+      values[plan_.graph_input_slots[i]] = std::move(inputs[i]);
+    }
   }
   for (const ExecutionStep& step : plan_.steps) {
     StepContext ctx(plan_, step, values, output_allocator_);
@@ -93,6 +101,7 @@ std::vector<Tensor> SequentialExecutor::run(std::vector<Tensor> inputs) const {
     Tensor t = std::move(values[slot]);
     bool shared = t.allocator() != &output_allocator_;
     for (const Tensor& prev : outputs) shared = shared || (prev.raw_data() == t.raw_data() && t.byte_size() > 0);
+    for (const void* p : foreign) shared = shared || (p == t.raw_data() && t.byte_size() > 0);
     // A graph output that aliases a feed, a constant, arena memory or another output is copied, so
     // the caller owns every returned buffer outright.
     if (shared) {

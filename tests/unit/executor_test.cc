@@ -108,6 +108,11 @@ TEST(Executor, OutputThatAliasesAFeedIsCopied) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].raw_data(), static_cast<void*>(data));
   EXPECT_FLOAT_EQ(out[0].data<float>()[1], 2.0f);
+  // Also when the feed is a heap tensor, like the outputs themselves.
+  Tensor heap_feed = Tensor::from_vector<float>(Shape{2}, {3, 4});
+  auto out2 = h.run({heap_feed});
+  EXPECT_NE(out2[0].raw_data(), heap_feed.raw_data());
+  EXPECT_FLOAT_EQ(out2[0].data<float>()[0], 3.0f);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // End-to-end tests of the public Session API on small models built with the ONNX protobuf API.
 #include <gtest/gtest.h>
-#include <onnx/onnx-ml.pb.h>
+#include <onnx/onnx_pb.h>
 
 #include <thread>
 
