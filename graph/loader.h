@@ -20,6 +20,9 @@ inline constexpr int64_t kMaxOnnxMlOpset = 5;
 struct LoadOptions {
   // Refuse model files (and external data files) larger than this.
   uint64_t max_file_bytes = uint64_t{1} << 40;
+  // Sparse tensors (sparse initializers, Constant's sparse_value) are stored dense; refuse those
+  // whose dense form would be larger than this, since a few bytes may describe a huge tensor.
+  uint64_t max_sparse_dense_bytes = uint64_t{1} << 32;
 };
 
 // Loads `path`. External data files resolve relative to the model's folder and must stay inside it.

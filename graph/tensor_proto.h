@@ -2,13 +2,15 @@
 // attributes) and by tools reading/writing the ONNX test layout (input_0.pb, output_0.pb).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "aruntime/tensor.h"
 
 namespace onnx {
 class TensorProto;
-}
+class SparseTensorProto;
+}  // namespace onnx
 
 namespace aruntime {
 
@@ -16,8 +18,23 @@ namespace aruntime {
 // `base_dir` is where external data files are looked up (empty: external data refused); the path
 // must stay inside base_dir. `context` prefixes error messages ("model.onnx: initializer 'w'").
 // Checks the data size against the shape with overflow-safe arithmetic before allocating.
+// External data files larger than `max_external_file_bytes` are refused without being read.
+// Errors: kInvalidModel (malformed tensor or refused external path), kNotImplemented (an element
+// type this runtime does not support, segmented tensors), kIoError (an external file that is
+// missing or cannot be read).
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir,
-                         const std::string& context);
+                         const std::string& context, uint64_t max_external_file_bytes = UINT64_MAX);
+
+// Densifies a SparseTensorProto (Constant's sparse_value, sparse initializers). A dense result
+// above `max_dense_bytes` is refused before anything is allocated, since a few bytes of sparse
+// data may describe an arbitrarily large dense tensor.
+Tensor tensor_from_sparse_proto(const onnx::SparseTensorProto& proto, const std::string& base_dir,
+                                const std::string& context, uint64_t max_dense_bytes,
+                                uint64_t max_external_file_bytes = UINT64_MAX);
+
+// ONNX's name of a TensorProto.DataType value ("FLOAT", "COMPLEX64", "FLOAT8E4M3FN", ...), or
+// "unknown" for values outside the enum.
+std::string onnx_data_type_name(int32_t onnx_type);
 
 // Reads a serialized TensorProto file (the ONNX test layout's input_K.pb / output_K.pb).
 // `name_out`, when given, receives the proto's name field.

@@ -1,0 +1,517 @@
+#include "graph/tensor_proto.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <bit>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <vector>
+
+#include "aruntime/status.h"
+
+namespace aruntime {
+namespace {
+
+namespace fs = std::filesystem;
+
+// raw_data and external data are little-endian byte images; they are copied as they are.
+static_assert(std::endian::native == std::endian::little, "aruntime assumes a little-endian host");
+
+[[noreturn]] void fail(ErrorCode code, const std::string& context, const std::string& message) {
+  throw_error(code, context + " " + message);
+}
+
+std::string dims_string(const google::protobuf::RepeatedField<int64_t>& dims) {
+  std::string s = "[";
+  for (int i = 0; i < dims.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+// Element count of `dims`, refusing negative dimensions and counts (or byte sizes) that overflow.
+int64_t checked_element_count(const google::protobuf::RepeatedField<int64_t>& dims,
+                              size_t element_bytes, const std::string& context) {
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) {
+      fail(ErrorCode::kInvalidModel, context,
+           "has negative dimension " + std::to_string(d) + " in shape " + dims_string(dims));
+    }
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) {
+      fail(ErrorCode::kInvalidModel, context,
+           "has shape " + dims_string(dims) + ", more elements than can be addressed");
+    }
+    n *= d;
+  }
+  if (element_bytes != 0 && static_cast<uint64_t>(n) > SIZE_MAX / element_bytes) {
+    fail(ErrorCode::kInvalidModel, context,
+         "has shape " + dims_string(dims) + ", more bytes than can be addressed");
+  }
+  return n;
+}
+
+DataType checked_data_type(int32_t onnx_type, const std::string& context) {
+  if (onnx_type == 0) fail(ErrorCode::kInvalidModel, context, "has no element type (data_type 0)");
+  DataType dtype = data_type_from_onnx(onnx_type);
+  if (dtype == DataType::kUndefined) {
+    fail(ErrorCode::kNotImplemented, context,
+         "has element type " + onnx_data_type_name(onnx_type) + " (" + std::to_string(onnx_type) +
+             "), which aruntime does not support");
+  }
+  return dtype;
+}
+
+std::string type_and_shape(DataType dtype, const onnx::TensorProto& proto) {
+  return std::string(data_type_name(dtype)) + dims_string(proto.dims());
+}
+
+// Bool storage must hold exactly 0 or 1; raw bytes from a file may hold anything.
+void normalize_bools(Tensor& t) {
+  auto* bytes = static_cast<uint8_t*>(t.raw_data());
+  for (int64_t i = 0; i < t.num_elements(); ++i) bytes[i] = bytes[i] != 0 ? 1 : 0;
+}
+
+// Parses a non-negative decimal integer written as a string (external_data offset/length).
+bool parse_size(const std::string& text, uint64_t& value) {
+  if (text.empty() || text.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  value = v;
+  return true;
+}
+
+// Resolves an external data location against base_dir, refusing anything that leaves it: absolute
+// paths, '..' escapes and symlinks pointing elsewhere (both sides are compared after resolving
+// symlinks and dot components).
+fs::path resolve_external_path(const std::string& location, const std::string& base_dir,
+                               const std::string& context) {
+  if (base_dir.empty()) {
+    fail(ErrorCode::kInvalidModel, context,
+         "uses external data file '" + location +
+             "', but the model was loaded without a base directory, so external data is refused");
+  }
+  if (location.empty())
+    fail(ErrorCode::kInvalidModel, context, "has external data without a location");
+  if (location.find('\0') != std::string::npos) {
+    fail(ErrorCode::kInvalidModel, context, "has an external data location containing a NUL byte");
+  }
+  const fs::path relative(location);
+  if (relative.is_absolute() || relative.has_root_name() || relative.has_root_directory()) {
+    fail(ErrorCode::kInvalidModel, context,
+         "refers to external data at absolute path '" + location +
+             "'; external data must be inside the model's folder");
+  }
+  std::error_code ec;
+  const fs::path base = fs::weakly_canonical(fs::absolute(base_dir, ec), ec);
+  if (ec) {
+    fail(ErrorCode::kIoError, context,
+         "cannot resolve the model folder '" + base_dir + "': " + ec.message());
+  }
+  const fs::path full = fs::weakly_canonical(base / relative, ec);
+  if (ec) {
+    fail(ErrorCode::kIoError, context,
+         "cannot resolve external data path '" + location + "': " + ec.message());
+  }
+  const fs::path inside = full.lexically_relative(base);
+  if (inside.empty() || inside == "." || *inside.begin() == "..") {
+    fail(ErrorCode::kInvalidModel, context,
+         "refers to external data '" + location + "', which resolves to '" + full.string() +
+             "', outside the model's folder '" + base.string() + "'");
+  }
+  return full;
+}
+
+std::string external_value(const onnx::TensorProto& proto, const std::string& key) {
+  for (const auto& entry : proto.external_data()) {
+    if (entry.key() == key) return entry.value();
+  }
+  return {};
+}
+
+bool has_external_key(const onnx::TensorProto& proto, const std::string& key) {
+  for (const auto& entry : proto.external_data()) {
+    if (entry.key() == key) return true;
+  }
+  return false;
+}
+
+Tensor read_external(const onnx::TensorProto& proto, DataType dtype, int64_t count,
+                     const std::string& base_dir, const std::string& context,
+                     uint64_t max_file_bytes) {
+  if (dtype == DataType::kString) {
+    fail(ErrorCode::kInvalidModel, context, "is a string tensor stored as external data");
+  }
+  const std::string location = external_value(proto, "location");
+  if (!has_external_key(proto, "location")) {
+    fail(ErrorCode::kInvalidModel, context, "has external data without a 'location' entry");
+  }
+  const fs::path path = resolve_external_path(location, base_dir, context);
+  const std::string where = "external data file '" + location + "'";
+
+  uint64_t offset = 0;
+  if (has_external_key(proto, "offset") && !parse_size(external_value(proto, "offset"), offset)) {
+    fail(ErrorCode::kInvalidModel, context,
+         "has an invalid external data offset '" + external_value(proto, "offset") + "'");
+  }
+  const uint64_t needed = static_cast<uint64_t>(count) * element_size(dtype);
+  uint64_t length = needed;
+  if (has_external_key(proto, "length")) {
+    if (!parse_size(external_value(proto, "length"), length)) {
+      fail(ErrorCode::kInvalidModel, context,
+           "has an invalid external data length '" + external_value(proto, "length") + "'");
+    }
+    if (length != needed) {
+      fail(ErrorCode::kInvalidModel, context,
+           "has external data length " + std::to_string(length) + " bytes, but " +
+               type_and_shape(dtype, proto) + " needs " + std::to_string(needed) + " bytes");
+    }
+  }
+
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (status.type() == fs::file_type::not_found) {
+    fail(ErrorCode::kIoError, context, "refers to " + where + ", which does not exist");
+  }
+  if (ec) fail(ErrorCode::kIoError, context, "cannot access " + where + ": " + ec.message());
+  if (!fs::is_regular_file(status)) {
+    fail(ErrorCode::kInvalidModel, context, "refers to " + where + ", which is not a regular file");
+  }
+  const uint64_t file_bytes = fs::file_size(path, ec);
+  if (ec)
+    fail(ErrorCode::kIoError, context, "cannot get the size of " + where + ": " + ec.message());
+  if (file_bytes > max_file_bytes) {
+    fail(ErrorCode::kInvalidModel, context,
+         "refers to " + where + " of " + std::to_string(file_bytes) +
+             " bytes, above the limit of " + std::to_string(max_file_bytes) + " bytes");
+  }
+  if (offset > file_bytes || length > file_bytes - offset) {
+    fail(ErrorCode::kInvalidModel, context,
+         "reads bytes [" + std::to_string(offset) + ", " + std::to_string(offset) + "+" +
+             std::to_string(length) + ") of " + where + ", which has only " +
+             std::to_string(file_bytes) + " bytes");
+  }
+
+  // The size is now backed by bytes that exist on disk, so allocating it is safe.
+  Tensor t(dtype, Shape(std::vector<int64_t>(proto.dims().begin(), proto.dims().end())));
+  if (length == 0) return t;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::kIoError, context, "cannot open " + where + ": " + std::strerror(errno));
+  in.seekg(static_cast<std::streamoff>(offset));
+  in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(length));
+  if (!in || static_cast<uint64_t>(in.gcount()) != length) {
+    fail(ErrorCode::kIoError, context,
+         "could not read " + std::to_string(length) + " bytes at offset " + std::to_string(offset) +
+             " of " + where);
+  }
+  if (dtype == DataType::kBool) normalize_bools(t);
+  return t;
+}
+
+template <typename Dst, typename Field, typename Convert>
+void copy_field(Tensor& t, const Field& field, Convert convert) {
+  Dst* out = static_cast<Dst*>(t.raw_data());
+  for (int i = 0; i < field.size(); ++i) out[i] = convert(field.Get(i));
+}
+
+// Which typed field carries each element type (ONNX spec, TensorProto comments).
+int typed_field_size(const onnx::TensorProto& proto, DataType dtype, std::string& field_name) {
+  switch (dtype) {
+    case DataType::kFloat32:
+      field_name = "float_data";
+      return proto.float_data_size();
+    case DataType::kFloat64:
+      field_name = "double_data";
+      return proto.double_data_size();
+    case DataType::kInt64:
+      field_name = "int64_data";
+      return proto.int64_data_size();
+    case DataType::kUInt32:
+    case DataType::kUInt64:
+      field_name = "uint64_data";
+      return proto.uint64_data_size();
+    case DataType::kString:
+      field_name = "string_data";
+      return proto.string_data_size();
+    case DataType::kInt32:
+    case DataType::kInt16:
+    case DataType::kInt8:
+    case DataType::kUInt16:
+    case DataType::kUInt8:
+    case DataType::kBool:
+    case DataType::kFloat16:
+    case DataType::kBFloat16:
+      field_name = "int32_data";
+      return proto.int32_data_size();
+    case DataType::kUndefined:
+      break;
+  }
+  field_name = "?";
+  return 0;
+}
+
+void fill_from_typed_field(Tensor& t, const onnx::TensorProto& proto) {
+  switch (t.dtype()) {
+    case DataType::kFloat32:
+      copy_field<float>(t, proto.float_data(), [](float v) { return v; });
+      break;
+    case DataType::kFloat64:
+      copy_field<double>(t, proto.double_data(), [](double v) { return v; });
+      break;
+    case DataType::kInt64:
+      copy_field<int64_t>(t, proto.int64_data(), [](int64_t v) { return v; });
+      break;
+    case DataType::kUInt64:
+      copy_field<uint64_t>(t, proto.uint64_data(), [](uint64_t v) { return v; });
+      break;
+    case DataType::kUInt32:
+      copy_field<uint32_t>(t, proto.uint64_data(),
+                           [](uint64_t v) { return static_cast<uint32_t>(v); });
+      break;
+    case DataType::kInt32:
+      copy_field<int32_t>(t, proto.int32_data(), [](int32_t v) { return v; });
+      break;
+    case DataType::kInt16:
+      copy_field<int16_t>(t, proto.int32_data(), [](int32_t v) { return static_cast<int16_t>(v); });
+      break;
+    case DataType::kInt8:
+      copy_field<int8_t>(t, proto.int32_data(), [](int32_t v) { return static_cast<int8_t>(v); });
+      break;
+    case DataType::kUInt16:
+      copy_field<uint16_t>(t, proto.int32_data(),
+                           [](int32_t v) { return static_cast<uint16_t>(v); });
+      break;
+    case DataType::kUInt8:
+      copy_field<uint8_t>(t, proto.int32_data(), [](int32_t v) { return static_cast<uint8_t>(v); });
+      break;
+    case DataType::kBool:
+      copy_field<bool>(t, proto.int32_data(), [](int32_t v) { return v != 0; });
+      break;
+    // Half types travel as their 16-bit patterns in the low bits of int32_data.
+    case DataType::kFloat16:
+      copy_field<Float16>(t, proto.int32_data(),
+                          [](int32_t v) { return Float16::from_bits(static_cast<uint16_t>(v)); });
+      break;
+    case DataType::kBFloat16:
+      copy_field<BFloat16>(t, proto.int32_data(),
+                           [](int32_t v) { return BFloat16::from_bits(static_cast<uint16_t>(v)); });
+      break;
+    case DataType::kString: {
+      auto* out = static_cast<std::string*>(t.raw_data());
+      for (int i = 0; i < proto.string_data_size(); ++i) out[i] = proto.string_data(i);
+      break;
+    }
+    case DataType::kUndefined:
+      break;
+  }
+}
+
+}  // namespace
+
+std::string onnx_data_type_name(int32_t onnx_type) {
+  static constexpr const char* kNames[] = {
+      "UNDEFINED",      "FLOAT",    "UINT8",        "INT8",           "UINT16",
+      "INT16",          "INT32",    "INT64",        "STRING",         "BOOL",
+      "FLOAT16",        "DOUBLE",   "UINT32",       "UINT64",         "COMPLEX64",
+      "COMPLEX128",     "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
+      "FLOAT8E5M2FNUZ", "UINT4",    "INT4",         "FLOAT4E2M1",     "FLOAT8E8M0"};
+  if (onnx_type < 0 || onnx_type >= static_cast<int32_t>(std::size(kNames))) return "unknown";
+  return kNames[onnx_type];
+}
+
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir,
+                         const std::string& context, uint64_t max_external_file_bytes) {
+  const DataType dtype = checked_data_type(proto.data_type(), context);
+  if (proto.has_segment()) {
+    fail(ErrorCode::kNotImplemented, context,
+         "is a segmented tensor, which aruntime does not support");
+  }
+  const size_t esize = dtype == DataType::kString ? 0 : element_size(dtype);
+  const int64_t count = checked_element_count(proto.dims(), esize, context);
+  const Shape shape(std::vector<int64_t>(proto.dims().begin(), proto.dims().end()));
+
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    return read_external(proto, dtype, count, base_dir, context, max_external_file_bytes);
+  }
+  if (proto.has_raw_data()) {
+    if (dtype == DataType::kString) {
+      fail(ErrorCode::kInvalidModel, context,
+           "is a string tensor stored in raw_data; strings must use string_data");
+    }
+    const std::string& raw = proto.raw_data();
+    const uint64_t needed = static_cast<uint64_t>(count) * esize;
+    if (raw.size() != needed) {
+      fail(ErrorCode::kInvalidModel, context,
+           "has " + std::to_string(raw.size()) + " bytes of raw_data, but " +
+               type_and_shape(dtype, proto) + " needs " + std::to_string(needed) + " bytes");
+    }
+    Tensor t(dtype, shape);
+    if (needed > 0) std::memcpy(t.raw_data(), raw.data(), raw.size());
+    if (dtype == DataType::kBool) normalize_bools(t);
+    return t;
+  }
+  std::string field;
+  const int values = typed_field_size(proto, dtype, field);
+  if (values != count) {
+    fail(ErrorCode::kInvalidModel, context,
+         "has " + std::to_string(values) + " values in " + field + ", but " +
+             type_and_shape(dtype, proto) + " needs " + std::to_string(count));
+  }
+  Tensor t(dtype, shape);
+  fill_from_typed_field(t, proto);
+  return t;
+}
+
+Tensor tensor_from_sparse_proto(const onnx::SparseTensorProto& proto, const std::string& base_dir,
+                                const std::string& context, uint64_t max_dense_bytes,
+                                uint64_t max_external_file_bytes) {
+  if (!proto.has_values() || !proto.has_indices()) {
+    fail(ErrorCode::kInvalidModel, context, "is a sparse tensor without values or indices");
+  }
+  const Tensor values = tensor_from_proto(proto.values(), base_dir, context + " (sparse values)",
+                                          max_external_file_bytes);
+  const Tensor indices = tensor_from_proto(proto.indices(), base_dir, context + " (sparse indices)",
+                                           max_external_file_bytes);
+  const DataType dtype = values.dtype();
+  const size_t esize = dtype == DataType::kString ? sizeof(std::string) : element_size(dtype);
+  const int64_t count = checked_element_count(proto.dims(), esize, context);
+  const uint64_t dense_bytes = static_cast<uint64_t>(count) * esize;
+  if (dense_bytes > max_dense_bytes) {
+    fail(ErrorCode::kInvalidModel, context,
+         "is a sparse tensor of shape " + dims_string(proto.dims()) + " whose dense form needs " +
+             std::to_string(dense_bytes) + " bytes, above the limit of " +
+             std::to_string(max_dense_bytes) + " bytes");
+  }
+  if (values.rank() != 1) {
+    fail(ErrorCode::kInvalidModel, context,
+         "has sparse values of shape " + values.shape().to_string() + "; expected rank 1");
+  }
+  if (indices.dtype() != DataType::kInt64) {
+    fail(ErrorCode::kInvalidModel, context,
+         "has sparse indices of type " + std::string(data_type_name(indices.dtype())) +
+             "; expected int64");
+  }
+  const int64_t nnz = values.num_elements();
+  const size_t rank = static_cast<size_t>(proto.dims_size());
+  const bool linear = indices.rank() == 1 && indices.shape()[0] == nnz;
+  const bool coordinates = indices.rank() == 2 && indices.shape()[0] == nnz &&
+                           indices.shape()[1] == static_cast<int64_t>(rank);
+  if (!linear && !coordinates) {
+    fail(ErrorCode::kInvalidModel, context,
+         "has sparse indices of shape " + indices.shape().to_string() + " for " +
+             std::to_string(nnz) + " values of a rank-" + std::to_string(rank) +
+             " tensor; expected [" + std::to_string(nnz) + "] or [" + std::to_string(nnz) + "," +
+             std::to_string(rank) + "]");
+  }
+  Tensor dense(dtype, Shape(std::vector<int64_t>(proto.dims().begin(), proto.dims().end())));
+  if (dtype != DataType::kString && dense.byte_size() > 0)
+    std::memset(dense.raw_data(), 0, dense.byte_size());
+  const int64_t* idx = indices.data<int64_t>();
+  for (int64_t k = 0; k < nnz; ++k) {
+    int64_t position = 0;
+    if (linear) {
+      position = idx[k];
+    } else {
+      for (size_t d = 0; d < rank; ++d) {
+        const int64_t c = idx[k * static_cast<int64_t>(rank) + static_cast<int64_t>(d)];
+        if (c < 0 || c >= proto.dims(static_cast<int>(d))) {
+          position = -1;
+          break;
+        }
+        position = position * proto.dims(static_cast<int>(d)) + c;
+      }
+    }
+    if (position < 0 || position >= count) {
+      fail(ErrorCode::kInvalidModel, context,
+           "has sparse index #" + std::to_string(k) + " outside the shape " +
+               dims_string(proto.dims()));
+    }
+    if (dtype == DataType::kString) {
+      static_cast<std::string*>(dense.raw_data())[position] = values.data<std::string>()[k];
+    } else {
+      std::memcpy(static_cast<char*>(dense.raw_data()) + position * static_cast<int64_t>(esize),
+                  static_cast<const char*>(values.raw_data()) + k * static_cast<int64_t>(esize),
+                  esize);
+    }
+  }
+  return dense;
+}
+
+Tensor read_tensor_file(const std::string& path, std::string* name_out) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw_error(ErrorCode::kIoError, path + ": no such file");
+  if (!fs::is_regular_file(status)) throw_error(ErrorCode::kIoError, path + ": not a regular file");
+  const uint64_t size = fs::file_size(path, ec);
+  if (ec) throw_error(ErrorCode::kIoError, path + ": cannot get the file size: " + ec.message());
+  if (size > static_cast<uint64_t>(INT_MAX)) {
+    throw_error(ErrorCode::kInvalidModel, path + ": " + std::to_string(size) +
+                                              " bytes, above protobuf's 2 GiB message limit");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_error(ErrorCode::kIoError, path + ": cannot open: " + std::strerror(errno));
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<uint64_t>(in.gcount()) != size) {
+    throw_error(ErrorCode::kIoError, path + ": read failed");
+  }
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes)) {
+    throw_error(ErrorCode::kInvalidModel,
+                path + ": not a valid TensorProto (protobuf parse failed)");
+  }
+  if (name_out != nullptr) *name_out = proto.name();
+  const std::string context =
+      path + (proto.name().empty() ? std::string(": tensor") : ": tensor '" + proto.name() + "'");
+  return tensor_from_proto(proto, fs::absolute(fs::path(path)).parent_path().string(), context);
+}
+
+void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto& proto) {
+  if (!tensor.defined()) {
+    throw_error(ErrorCode::kInvalidArgument, "tensor_to_proto: tensor '" + name + "' is undefined");
+  }
+  if (!tensor.device().is_cpu()) {
+    throw_error(ErrorCode::kInvalidArgument, "tensor_to_proto: tensor '" + name + "' is on " +
+                                                 tensor.device().to_string() + ", not the host");
+  }
+  proto.Clear();
+  proto.set_name(name);
+  proto.set_data_type(static_cast<int32_t>(tensor.dtype()));
+  for (int64_t d : tensor.shape().dims()) proto.add_dims(d);
+  if (tensor.dtype() == DataType::kString) {
+    const auto* strings = tensor.data<std::string>();
+    for (int64_t i = 0; i < tensor.num_elements(); ++i) proto.add_string_data(strings[i]);
+  } else {
+    proto.set_raw_data(static_cast<const char*>(tensor.raw_data()), tensor.byte_size());
+  }
+}
+
+void write_tensor_file(const Tensor& tensor, const std::string& name, const std::string& path) {
+  onnx::TensorProto proto;
+  tensor_to_proto(tensor, name, proto);
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) {
+    throw_error(
+        ErrorCode::kInvalidArgument,
+        path + ": tensor '" + name + "' cannot be serialized (above protobuf's 2 GiB limit?)");
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out)
+    throw_error(ErrorCode::kIoError, path + ": cannot open for writing: " + std::strerror(errno));
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) throw_error(ErrorCode::kIoError, path + ": write failed");
+}
+
+}  // namespace aruntime

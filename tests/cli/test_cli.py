@@ -1,0 +1,411 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the aruntime command-line tool.
+
+    test_cli.py ARUNTIME [WORK_DIR]
+
+Builds tiny models with onnx.helper, computes reference outputs with onnxruntime, and checks the
+`run`, `test`, `bench`, `inspect` and `providers` commands, their error reporting (one stderr line
+starting with "aruntime: error:", exit 1 for model/run failures, 2 for usage errors) and, when
+tests/models/make_malformed_models.py exists, that every malformed model it writes is refused
+cleanly. Models and outputs go to a new folder inside WORK_DIR (kept for inspection), or to a
+temporary folder that is removed afterwards.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+MALFORMED_GENERATOR = REPO / "tests" / "models" / "make_malformed_models.py"
+OPSET = 17
+IR_VERSION = 8  # the IR version that goes with opset 17; onnxruntime and aruntime both load it
+ERROR_PREFIX = "aruntime: error: "
+TIMEOUT_S = 120
+
+ARUNTIME = None  # set in main()
+WORK = None
+
+
+def cli(*args):
+    return subprocess.run([ARUNTIME, *map(str, args)], capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+
+
+def save_model(graph, path):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="test_cli")
+    model.ir_version = IR_VERSION
+    onnx.checker.check_model(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+    return path
+
+
+def reference(model_path, feeds):
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    return session.run(None, feeds)
+
+
+def write_pb(array, name, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(numpy_helper.from_array(array, name).SerializeToString())
+
+
+def read_pb(path):
+    proto = TensorProto()
+    proto.ParseFromString(pathlib.Path(path).read_bytes())
+    return proto.name, numpy_helper.to_array(proto)
+
+
+def make_sub_model(path):
+    """z = x - y: not commutative, so feeding the inputs the wrong way round shows."""
+    graph = helper.make_graph(
+        [helper.make_node("Sub", ["x", "y"], ["z"], name="sub")], "sub",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3]),
+         helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [2, 3])])
+    return save_model(graph, path)
+
+
+def make_mlp_model(path):
+    """y = Relu(x @ w1 + b1) @ w2 + b2 with a symbolic batch dimension."""
+    rng = np.random.default_rng(7)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((4, 8)).astype(np.float32), "w1"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32), "b1"),
+        numpy_helper.from_array(rng.standard_normal((8, 3)).astype(np.float32), "w2"),
+        numpy_helper.from_array(rng.standard_normal(3).astype(np.float32), "b2"),
+    ]
+    nodes = [
+        helper.make_node("MatMul", ["x", "w1"], ["h0"], name="fc1"),
+        helper.make_node("Add", ["h0", "b1"], ["h1"], name="fc1_bias"),
+        helper.make_node("Relu", ["h1"], ["h2"], name="relu"),
+        helper.make_node("MatMul", ["h2", "w2"], ["h3"], name="fc2"),
+        helper.make_node("Add", ["h3", "b2"], ["y"], name="fc2_bias"),
+    ]
+    graph = helper.make_graph(
+        nodes, "mlp", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])], inits)
+    return save_model(graph, path)
+
+
+def make_huge_input_model(path):
+    """Declares a 4e15-element input: generating it must be refused, not attempted."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["big"], ["out"], name="relu")], "huge",
+        [helper.make_tensor_value_info("big", TensorProto.FLOAT, [100000, 100000, 400000])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [100000, 100000, 400000])])
+    return save_model(graph, path)
+
+
+def make_case(dir_path, model_maker, data_sets):
+    """An ONNX test-layout case: model.onnx and test_data_set_K with inputs and ORT outputs.
+
+    data_sets: list of (list of (name written into the proto, input name, array)) tuples.
+    """
+    model = model_maker(dir_path / "model.onnx")
+    for k, inputs in enumerate(data_sets):
+        feeds = {input_name: array for _, input_name, array in inputs}
+        outputs = reference(model, feeds)
+        set_dir = dir_path / f"test_data_set_{k}"
+        for i, (proto_name, _, array) in enumerate(inputs):
+            write_pb(array, proto_name, set_dir / f"input_{i}.pb")
+        session_outputs = ort.InferenceSession(str(model),
+                                               providers=["CPUExecutionProvider"]).get_outputs()
+        for i, out in enumerate(outputs):
+            write_pb(out, session_outputs[i].name, set_dir / f"output_{i}.pb")
+    return dir_path
+
+
+class CliTestCase(unittest.TestCase):
+    def assert_one_error_line(self, result, exit_code, *fragments):
+        self.assertEqual(result.returncode, exit_code,
+                         f"stdout={result.stdout!r} stderr={result.stderr!r}")
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, f"expected one stderr line, got {result.stderr!r}")
+        self.assertTrue(lines[0].startswith(ERROR_PREFIX), lines[0])
+        self.assertNotIn(".cc:", lines[0])
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+        return lines[0]
+
+
+class ProvidersTest(CliTestCase):
+    def test_lists_cpu_as_available(self):
+        result = cli("providers")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout, r"(?m)^cpu: available")
+        self.assertEqual(result.stderr, "")
+
+
+class RunTest(CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = WORK / "run"
+        cls.sub = make_sub_model(cls.dir / "sub.onnx")
+        cls.mlp = make_mlp_model(cls.dir / "mlp.onnx")
+        rng = np.random.default_rng(1)
+        cls.x = rng.standard_normal((2, 3)).astype(np.float32)
+        cls.y = rng.standard_normal((2, 3)).astype(np.float32)
+        np.save(cls.dir / "x.npy", cls.x)
+        write_pb(cls.y, "y", cls.dir / "y.pb")
+
+    def test_inputs_from_npy_and_pb_give_onnxruntime_outputs(self):
+        out = self.dir / "sub_out"
+        result = cli("run", self.sub, "--input", f"x={self.dir / 'x.npy'}",
+                     "--input", f"y={self.dir / 'y.pb'}", "--output-dir", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("z: float32[2,3]", result.stdout)
+        self.assertIn("min ", result.stdout)
+        expected = reference(self.sub, {"x": self.x, "y": self.y})[0]
+        name, written = read_pb(out / "output_0.pb")
+        self.assertEqual(name, "z")
+        np.testing.assert_allclose(written, expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(np.load(out / "output_0.npy"), expected, rtol=1e-6, atol=1e-6)
+
+    def test_random_inputs_follow_dims_and_seed(self):
+        outs = []
+        for seed, tag in ((3, "a"), (3, "b"), (4, "c")):
+            out = self.dir / f"mlp_{tag}"
+            result = cli("run", self.mlp, "--dim", "batch=5", "--seed", seed, "--output-dir", out)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn("x: float32[5,4] random (seed", result.stdout)
+            self.assertIn("y: float32[5,3]", result.stdout)
+            outs.append(read_pb(out / "output_0.pb")[1])
+        self.assertEqual(outs[0].shape, (5, 3))
+        np.testing.assert_array_equal(outs[0], outs[1])
+        self.assertFalse(np.array_equal(outs[0], outs[2]))
+
+    def test_unset_symbolic_dim_defaults_to_one(self):
+        result = cli("run", self.mlp)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("x: float32[1,4] random", result.stdout)
+        self.assertIn("y: float32[1,3]", result.stdout)
+
+    def test_mlp_matches_onnxruntime_on_given_input(self):
+        x = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
+        np.save(self.dir / "mlp_x.npy", x)
+        out = self.dir / "mlp_given"
+        result = cli("run", self.mlp, "--input", f"x={self.dir / 'mlp_x.npy'}", "--threads", 1,
+                     "--providers", "cpu", "--output-dir", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        np.testing.assert_allclose(read_pb(out / "output_0.pb")[1],
+                                   reference(self.mlp, {"x": x})[0], rtol=1e-5, atol=1e-5)
+
+    def test_refuses_an_input_too_large_for_memory(self):
+        huge = make_huge_input_model(self.dir / "huge.onnx")
+        line = self.assert_one_error_line(cli("run", huge), 1, "'big'", "[100000,100000,400000]",
+                                          "bytes")
+        self.assertIn("16000000000000000", line)
+
+    def test_wrong_input_name_type_and_dim_are_errors(self):
+        self.assert_one_error_line(cli("run", self.sub, "--input", f"nope={self.dir / 'x.npy'}"),
+                                   1, "'nope'")
+        np.save(self.dir / "x64.npy", self.x.astype(np.float64))
+        self.assert_one_error_line(cli("run", self.sub, "--input", f"x={self.dir / 'x64.npy'}"),
+                                   1, "float64", "float32")
+        self.assert_one_error_line(cli("run", self.mlp, "--dim", "batc=2"), 1, "'batc'")
+        self.assert_one_error_line(cli("run", self.sub, "--input", f"x={self.dir / 'none.npy'}"),
+                                   1, "none.npy")
+
+
+class TestCommandTest(CliTestCase):
+    @classmethod
+    def setUpClass(cls):
+        rng = np.random.default_rng(2)
+        cls.good = WORK / "cases_good"
+        cls.mixed = WORK / "cases_mixed"
+        x, y = (rng.standard_normal((2, 3)).astype(np.float32) for _ in range(2))
+        # Proto names in reverse file order: inputs must be matched by name, not position.
+        make_case(cls.good / "sub_by_name", make_sub_model, [[("y", "y", y), ("x", "x", x)]])
+        # Empty proto names: matched by position.
+        make_case(cls.good / "sub_by_position", make_sub_model, [[("", "x", x), ("", "y", y)]])
+        make_case(cls.good / "mlp_two_sets", make_mlp_model,
+                  [[("x", "x", rng.standard_normal((n, 4)).astype(np.float32))] for n in (1, 6)])
+
+        shutil.copytree(cls.good / "sub_by_name", cls.mixed / "a_pass")
+        wrong = shutil.copytree(cls.good / "sub_by_name", cls.mixed / "b_wrong")
+        name, expected = read_pb(wrong / "test_data_set_0" / "output_0.pb")
+        expected = expected.copy()
+        expected[1, 2] += 0.3
+        write_pb(expected, name, wrong / "test_data_set_0" / "output_0.pb")
+        broken = shutil.copytree(cls.good / "sub_by_name", cls.mixed / "c_broken_model")
+        (broken / "model.onnx").write_bytes(b"this is not a protobuf")
+        skipped = cls.mixed / "d_no_data"
+        skipped.mkdir(parents=True)
+        shutil.copy(cls.good / "sub_by_name" / "model.onnx", skipped / "model.onnx")
+
+    def test_all_pass(self):
+        result = cli("test", self.good)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[:3], ["PASS mlp_two_sets", "PASS sub_by_name", "PASS sub_by_position"])
+        self.assertEqual(lines[-1], "3 passed, 0 failed")
+
+    def test_single_case_dir(self):
+        result = cli("test", self.good / "sub_by_name", "--threads", 2)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(result.stdout.splitlines(), ["PASS sub_by_name", "1 passed, 0 failed"])
+
+    def test_failures_errors_and_skips(self):
+        result = cli("test", self.mixed)
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        lines = result.stdout.splitlines()
+        self.assertEqual(lines[0], "PASS a_pass")
+        self.assertRegex(lines[1], r"^FAIL b_wrong: output 'z' max abs err 0\.[23]\d* at index \[1,2\] "
+                                   r"\(rtol 0\.001, atol 1e-07\)")
+        self.assertTrue(lines[2].startswith("ERROR c_broken_model: "), lines[2])
+        self.assertTrue(lines[3].startswith("SKIP d_no_data"), lines[3])
+        self.assertEqual(lines[-1], "1 passed, 2 failed, 1 skipped")
+
+    def test_tolerance_options(self):
+        # The wrong element is off by 0.3: atol 0.5 accepts it.
+        result = cli("test", self.mixed / "b_wrong", "--atol", "0.5")
+        self.assertEqual(result.returncode, 0, result.stdout)
+        self.assertEqual(result.stdout.splitlines()[-1], "1 passed, 0 failed")
+
+    def test_missing_dir_is_an_error(self):
+        self.assert_one_error_line(cli("test", WORK / "no_such_dir"), 1, "no_such_dir")
+
+
+class BenchTest(CliTestCase):
+    KEYS = ("load_ms", "first_run_ms", "min_ms", "median_ms", "mean_ms", "p90_ms", "p99_ms",
+            "iterations", "threads", "providers", "model")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mlp = make_mlp_model(WORK / "bench" / "mlp.onnx")
+
+    def test_json(self):
+        result = cli("bench", self.mlp, "--json", "--iterations", 7, "--warmup", 1, "--threads", 1,
+                     "--dim", "batch=2")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        for key in self.KEYS:
+            self.assertIn(key, report)
+        self.assertEqual(report["iterations"], 7)
+        self.assertEqual(report["threads"], 1)
+        self.assertEqual(report["providers"], ["cpu"])
+        self.assertEqual(report["model"], str(self.mlp))
+        self.assertGreater(report["load_ms"], 0)
+        self.assertLessEqual(report["min_ms"], report["median_ms"])
+        self.assertLessEqual(report["median_ms"], report["p90_ms"])
+        self.assertLessEqual(report["p90_ms"], report["p99_ms"])
+
+    def test_text(self):
+        result = cli("bench", self.mlp, "--iterations", 3, "--warmup", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for word in ("load", "first run", "min", "median", "mean", "p90", "p99"):
+            self.assertIn(word, result.stdout)
+
+
+class InspectTest(CliTestCase):
+    def test_reports_structure_and_placement(self):
+        mlp = make_mlp_model(WORK / "inspect" / "mlp.onnx")
+        result = cli("inspect", mlp, "--providers", "cpu")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        out = result.stdout
+        self.assertIn("ir version: 8", out)
+        self.assertIn("producer: test_cli", out)
+        self.assertIn("ai.onnx 17", out)
+        self.assertIn("x: float32[batch,4]", out)
+        self.assertIn("y: float32[batch,3]", out)
+        # 4*8 + 8 + 8*3 + 3 = 67 floats.
+        self.assertIn("initializers: 4 (268 bytes)", out)
+        self.assertRegex(out, r"(?m)^\s+2\s+MatMul$")
+        self.assertRegex(out, r"(?m)^\s+2\s+Add$")
+        self.assertRegex(out, r"(?m)^\s+1\s+Relu$")
+        self.assertRegex(out, r"(?m)^\s+relu\s+Relu\s+cpu\b")
+
+
+class ErrorReportingTest(CliTestCase):
+    def test_usage_errors_exit_2(self):
+        self.assert_one_error_line(cli(), 2, "no command")
+        self.assert_one_error_line(cli("frobnicate"), 2, "'frobnicate'")
+        self.assert_one_error_line(cli("run"), 2, "MODEL")
+        self.assert_one_error_line(cli("run", "m.onnx", "--threads", "many"), 2, "--threads")
+        self.assert_one_error_line(cli("bench", "m.onnx", "--bogus"), 2, "'--bogus'")
+        self.assert_one_error_line(cli("test"), 2, "DIR")
+
+    def test_model_errors_exit_1(self):
+        bad = WORK / "errors" / "garbage.onnx"
+        bad.parent.mkdir(parents=True, exist_ok=True)
+        bad.write_bytes(b"\x08\x07garbage that is not a model \xff\xff\xff")
+        self.assert_one_error_line(cli("run", bad), 1)
+        self.assert_one_error_line(cli("inspect", bad), 1)
+        self.assert_one_error_line(cli("bench", bad), 1)
+        self.assert_one_error_line(cli("run", WORK / "errors" / "missing.onnx"), 1, "missing.onnx")
+        self.assert_one_error_line(cli("run", make_sub_model(WORK / "errors" / "sub.onnx"),
+                                       "--providers", "no_such_provider"), 1, "no_such_provider")
+
+    def test_help(self):
+        for command in ("run", "test", "bench", "inspect", "providers"):
+            result = cli(command, "--help")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertTrue(result.stdout.startswith(f"Usage: aruntime {command}"), result.stdout)
+        result = cli("--help")
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("Commands:", result.stdout)
+
+
+@unittest.skipUnless(MALFORMED_GENERATOR.exists(), f"{MALFORMED_GENERATOR} not present")
+class MalformedModelsTest(CliTestCase):
+    def test_every_malformed_model_is_refused_cleanly(self):
+        out = WORK / "malformed"
+        subprocess.run([sys.executable, str(MALFORMED_GENERATOR), str(out)], check=True,
+                       timeout=TIMEOUT_S)
+        cases = [line.split() for line in (out / "cases.txt").read_text().splitlines()
+                 if line.strip() and not line.startswith("#")]
+        self.assertTrue(cases, "cases.txt lists no model")
+        for fields in cases:
+            filename = fields[0]
+            with self.subTest(model=filename, phase=fields[1] if len(fields) > 1 else "?"):
+                result = cli("run", out / filename)
+                # A negative return code means death by a signal (abort, segfault).
+                self.assertGreater(result.returncode, 0,
+                                   f"exit {result.returncode}, stderr={result.stderr!r}")
+                for marker in ("Aborted", "terminate called", "Segmentation fault", "core dumped"):
+                    self.assertNotIn(marker, result.stderr)
+                self.assert_one_error_line(result, 1)
+
+
+def main(argv):
+    global ARUNTIME, WORK
+    if len(argv) < 2 or len(argv) > 3 or argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 2
+    ARUNTIME = os.path.abspath(argv[1])
+    if not os.access(ARUNTIME, os.X_OK):
+        print(f"test_cli.py: {ARUNTIME} is not an executable")
+        return 2
+    temporary = None
+    if len(argv) == 3:
+        # A fresh folder inside WORK_DIR per run: nothing of the caller's is ever deleted.
+        parent = pathlib.Path(argv[2]).resolve()
+        parent.mkdir(parents=True, exist_ok=True)
+        WORK = pathlib.Path(tempfile.mkdtemp(prefix="run_", dir=parent))
+    else:
+        temporary = tempfile.TemporaryDirectory(prefix="aruntime_cli_")
+        WORK = pathlib.Path(temporary.name)
+    try:
+        program = unittest.main(argv=[argv[0], "-v"], exit=False)
+        return 0 if program.result.wasSuccessful() else 1
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,162 @@
+// aruntime test: runs ONNX-layout test cases and checks outputs against the expected ones.
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "graph/tensor_proto.h"
+#include "tools/aruntime/cli_error.h"
+#include "tools/aruntime/commands.h"
+#include "tools/aruntime/compare.h"
+#include "tools/aruntime/session_setup.h"
+#include "tools/aruntime/test_layout.h"
+
+namespace aruntime::cli {
+namespace {
+
+enum class Verdict { kPass, kFail, kError, kSkip };
+
+struct CaseResult {
+  Verdict verdict = Verdict::kPass;
+  std::string message;
+};
+
+std::string file_name(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+// Which of `values` file number `k` feeds: the one its proto name names, else the k-th.
+// `taken` marks values already matched, so two files never land on the same value.
+size_t match_value(const std::vector<ValueMetadata>& values, const std::string& proto_name,
+                   size_t k, std::vector<bool>& taken, const std::string& path,
+                   const std::string& kind) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!proto_name.empty() && values[i].name == proto_name) {
+      if (taken[i]) {
+        throw_error(ErrorCode::kInvalidArgument, file_name(path) + " feeds " + kind + " '" +
+                                                     proto_name + "', which an earlier file feeds");
+      }
+      taken[i] = true;
+      return i;
+    }
+  }
+  if (k >= values.size() || taken[k]) {
+    std::string names;
+    for (const ValueMetadata& v : values) names += (names.empty() ? "" : ", ") + v.name;
+    throw_error(ErrorCode::kInvalidArgument,
+                file_name(path) + (proto_name.empty() ? "" : " ('" + proto_name + "')") +
+                    " matches no model " + kind + " by name or position (model " + kind +
+                    "s: " + (names.empty() ? "none" : names) + ")");
+  }
+  taken[k] = true;
+  return k;
+}
+
+// Runs one data set; returns "" when every output matches, else the failure message.
+std::string check_data_set(const Session& session, const TestDataSet& data_set,
+                           const Tolerance& tolerance) {
+  std::map<std::string, Tensor> feeds;
+  std::vector<bool> input_taken(session.inputs().size(), false);
+  for (size_t k = 0; k < data_set.inputs.size(); ++k) {
+    std::string proto_name;
+    Tensor tensor = read_tensor_file(data_set.inputs[k], &proto_name);
+    const size_t i =
+        match_value(session.inputs(), proto_name, k, input_taken, data_set.inputs[k], "input");
+    feeds[session.inputs()[i].name] = std::move(tensor);
+  }
+
+  std::vector<std::string> output_names;
+  std::vector<Tensor> expected;
+  std::vector<bool> output_taken(session.outputs().size(), false);
+  for (size_t k = 0; k < data_set.outputs.size(); ++k) {
+    std::string proto_name;
+    expected.push_back(read_tensor_file(data_set.outputs[k], &proto_name));
+    const size_t i =
+        match_value(session.outputs(), proto_name, k, output_taken, data_set.outputs[k], "output");
+    output_names.push_back(session.outputs()[i].name);
+  }
+  if (expected.empty()) {
+    throw_error(ErrorCode::kInvalidArgument, data_set.dir + " has no output_0.pb");
+  }
+
+  const std::vector<Tensor> actual = session.run(feeds, output_names);
+  std::string first_failure;
+  size_t failures = 0;
+  for (size_t k = 0; k < expected.size(); ++k) {
+    const Comparison comparison =
+        compare_tensors(output_names[k], expected[k], actual[k], tolerance);
+    if (comparison.ok()) continue;
+    if (failures++ == 0) first_failure = comparison.message;
+  }
+  if (failures > 1) first_failure += " (and " + std::to_string(failures - 1) + " more outputs)";
+  return first_failure;
+}
+
+CaseResult run_case(const Environment& env, const TestCase& test_case, const TestArgs& args) {
+  try {
+    const std::vector<TestDataSet> data_sets = list_data_sets(test_case);
+    if (data_sets.empty()) return {Verdict::kSkip, "no test_data_set_* folder"};
+    const Session session(env, test_case.model_path, make_session_options(args.session));
+    for (const TestDataSet& data_set : data_sets) {
+      std::string failure = check_data_set(session, data_set, {args.rtol, args.atol});
+      if (failure.empty()) continue;
+      if (data_sets.size() > 1) failure += " [" + file_name(data_set.dir) + "]";
+      return {Verdict::kFail, failure};
+    }
+    return {Verdict::kPass, ""};
+  } catch (const std::bad_alloc&) {
+    return {Verdict::kError, "out of memory"};
+  } catch (const std::exception& e) {
+    return {Verdict::kError, e.what()};
+  }
+}
+
+// A message on one line, so each case stays one line of output.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+}  // namespace
+
+int test_command(const std::vector<std::string>& args) {
+  const TestArgs test = parse_test_args(args);
+  if (test.help) {
+    std::cout << test_help();
+    return 0;
+  }
+  const Environment env = make_environment(test.verbosity);
+  std::vector<TestCase> cases;
+  for (const std::string& dir : test.dirs) {
+    for (TestCase& c : discover_test_cases(dir)) cases.push_back(std::move(c));
+  }
+  int passed = 0, failed = 0, skipped = 0;
+  for (const TestCase& test_case : cases) {
+    const CaseResult result = run_case(env, test_case, test);
+    switch (result.verdict) {
+      case Verdict::kPass:
+        ++passed;
+        std::cout << "PASS " << test_case.name << std::endl;
+        break;
+      case Verdict::kFail:
+        ++failed;
+        std::cout << "FAIL " << test_case.name << ": " << one_line(result.message) << std::endl;
+        break;
+      case Verdict::kError:
+        ++failed;
+        std::cout << "ERROR " << test_case.name << ": " << one_line(result.message) << std::endl;
+        break;
+      case Verdict::kSkip:
+        ++skipped;
+        std::cout << "SKIP " << test_case.name << ": " << one_line(result.message) << std::endl;
+        break;
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed";
+  if (skipped > 0) std::cout << ", " << skipped << " skipped";
+  std::cout << std::endl;
+  return failed == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace aruntime::cli

@@ -1,0 +1,274 @@
+#include "tools/aruntime/command_options.h"
+
+#include <limits>
+
+#include "tools/aruntime/cli_args.h"
+#include "tools/aruntime/cli_error.h"
+
+namespace aruntime::cli {
+namespace {
+
+constexpr int64_t kMaxThreads = 4096;
+constexpr int64_t kMaxWarmup = 1'000'000;
+constexpr int64_t kMaxIterations = 10'000'000;
+
+const OptionSpec kVerbose{"--verbose", "", "show the runtime's log on stderr (twice: debug detail)",
+                          true, "-v"};
+const OptionSpec kProviders{"--providers", "LIST",
+                            "execution providers in order of preference, comma-separated "
+                            "(e.g. cpu); cpu is appended as the fallback"};
+const OptionSpec kThreads{"--threads", "N", "intra-op threads (default 0: one per core)"};
+const OptionSpec kDim{"--dim", "NAME=VALUE",
+                      "value of a symbolic input dimension (unset symbolic or unknown dims are 1)",
+                      true};
+const OptionSpec kInput{"--input", "NAME=FILE",
+                        "feed input NAME from a TensorProto .pb or a numpy .npy file; inputs "
+                        "not given get seeded random data",
+                        true};
+const OptionSpec kSeed{"--seed", "S", "seed of the random input data (default 0)"};
+
+const std::vector<OptionSpec>& run_specs() {
+  static const std::vector<OptionSpec> specs = {
+      kInput,
+      {"--output-dir", "DIR", "write each output to DIR/output_K.pb (and output_K.npy)"},
+      kProviders,
+      kThreads,
+      kDim,
+      kSeed,
+      kVerbose};
+  return specs;
+}
+
+const std::vector<OptionSpec>& test_specs() {
+  static const std::vector<OptionSpec> specs = {
+      kProviders,
+      {"--rtol", "R", "relative tolerance for floating-point outputs (default 1e-3)"},
+      {"--atol", "A", "absolute tolerance for floating-point outputs (default 1e-7)"},
+      kThreads,
+      kVerbose};
+  return specs;
+}
+
+const std::vector<OptionSpec>& bench_specs() {
+  static const std::vector<OptionSpec> specs = {
+      kInput,
+      kDim,
+      kSeed,
+      {"--warmup", "N", "untimed runs after the first run (default 5)"},
+      {"--iterations", "N", "timed runs (default 50)"},
+      kThreads,
+      kProviders,
+      {"--json", "", "print one JSON object instead of text"},
+      kVerbose};
+  return specs;
+}
+
+const std::vector<OptionSpec>& inspect_specs() {
+  static const std::vector<OptionSpec> specs = {kProviders, kVerbose};
+  return specs;
+}
+
+const std::vector<OptionSpec>& providers_specs() {
+  static const std::vector<OptionSpec> specs = {kVerbose};
+  return specs;
+}
+
+void read_common(const ParsedArgs& parsed, CommonArgs& common) {
+  common.help = parsed.has("--help");
+  common.verbosity = static_cast<int>(parsed.count(kVerbose.name));
+}
+
+void read_session(const ParsedArgs& parsed, SessionArgs& session) {
+  if (parsed.has(kProviders.name)) {
+    session.providers = parse_list(parsed.value_or(kProviders.name, ""), kProviders.name);
+  }
+  if (parsed.has(kThreads.name)) {
+    session.threads = static_cast<int>(
+        parse_int(parsed.value_or(kThreads.name, ""), kThreads.name, 0, kMaxThreads));
+  }
+  for (const std::string& text : parsed.values(kDim.name)) {
+    auto [name, value] = split_name_value(text, kDim.name, kDim.value_name);
+    const int64_t dim =
+        parse_int(value, kDim.name + " " + name, 0, std::numeric_limits<int64_t>::max());
+    if (!session.dims.emplace(name, dim).second) {
+      throw UsageError("option --dim: dimension '" + name + "' is given more than once");
+    }
+  }
+}
+
+std::vector<InputFileArg> read_inputs(const ParsedArgs& parsed) {
+  std::vector<InputFileArg> inputs;
+  for (const std::string& text : parsed.values(kInput.name)) {
+    auto [name, path] = split_name_value(text, kInput.name, kInput.value_name);
+    for (const InputFileArg& earlier : inputs) {
+      if (earlier.name == name) {
+        throw UsageError("option --input: input '" + name + "' is given more than once");
+      }
+    }
+    inputs.push_back({name, path});
+  }
+  return inputs;
+}
+
+uint64_t read_seed(const ParsedArgs& parsed) {
+  return parsed.has(kSeed.name) ? parse_uint64(parsed.value_or(kSeed.name, ""), kSeed.name) : 0;
+}
+
+// Requires exactly one positional argument, named `what` in the error.
+std::string single_positional(const ParsedArgs& parsed, std::string_view command,
+                              std::string_view what) {
+  if (parsed.positionals.empty()) {
+    throw UsageError("'aruntime " + std::string(command) + "' needs a " + std::string(what) +
+                     " argument (see 'aruntime " + std::string(command) + " --help')");
+  }
+  if (parsed.positionals.size() > 1) {
+    throw UsageError("unexpected argument '" + parsed.positionals[1] + "' for 'aruntime " +
+                     std::string(command) + "' (see 'aruntime " + std::string(command) +
+                     " --help')");
+  }
+  return parsed.positionals[0];
+}
+
+std::string help_text(std::string_view usage, std::string_view description,
+                      const std::vector<OptionSpec>& specs) {
+  return "Usage: " + std::string(usage) + "\n\n" + std::string(description) + "\n\n" +
+         format_options(specs);
+}
+
+}  // namespace
+
+RunArgs parse_run_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, run_specs(), "run");
+  RunArgs run;
+  read_common(parsed, run);
+  if (run.help) return run;
+  run.model = single_positional(parsed, "run", "MODEL");
+  run.inputs = read_inputs(parsed);
+  run.output_dir = parsed.value_or("--output-dir", "");
+  run.seed = read_seed(parsed);
+  read_session(parsed, run.session);
+  return run;
+}
+
+TestArgs parse_test_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, test_specs(), "test");
+  TestArgs test;
+  read_common(parsed, test);
+  if (test.help) return test;
+  if (parsed.positionals.empty()) {
+    throw UsageError(
+        "'aruntime test' needs at least one DIR argument (see 'aruntime test --help')");
+  }
+  test.dirs = parsed.positionals;
+  if (parsed.has("--rtol")) test.rtol = parse_double(parsed.value_or("--rtol", ""), "--rtol", 0);
+  if (parsed.has("--atol")) test.atol = parse_double(parsed.value_or("--atol", ""), "--atol", 0);
+  read_session(parsed, test.session);
+  return test;
+}
+
+BenchArgs parse_bench_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, bench_specs(), "bench");
+  BenchArgs bench;
+  read_common(parsed, bench);
+  if (bench.help) return bench;
+  bench.model = single_positional(parsed, "bench", "MODEL");
+  bench.inputs = read_inputs(parsed);
+  bench.seed = read_seed(parsed);
+  if (parsed.has("--warmup")) {
+    bench.warmup =
+        static_cast<int>(parse_int(parsed.value_or("--warmup", ""), "--warmup", 0, kMaxWarmup));
+  }
+  if (parsed.has("--iterations")) {
+    bench.iterations = static_cast<int>(
+        parse_int(parsed.value_or("--iterations", ""), "--iterations", 1, kMaxIterations));
+  }
+  bench.json = parsed.has("--json");
+  read_session(parsed, bench.session);
+  return bench;
+}
+
+InspectArgs parse_inspect_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, inspect_specs(), "inspect");
+  InspectArgs inspect;
+  read_common(parsed, inspect);
+  if (inspect.help) return inspect;
+  inspect.model = single_positional(parsed, "inspect", "MODEL");
+  read_session(parsed, inspect.session);
+  return inspect;
+}
+
+ProvidersArgs parse_providers_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, providers_specs(), "providers");
+  ProvidersArgs providers;
+  read_common(parsed, providers);
+  if (!providers.help && !parsed.positionals.empty()) {
+    throw UsageError("unexpected argument '" + parsed.positionals[0] +
+                     "' for 'aruntime providers' (it takes none)");
+  }
+  return providers;
+}
+
+std::string run_help() {
+  return help_text(
+      "aruntime run MODEL [options]",
+      "Runs MODEL once and prints each output's name, element type, shape, first values and\n"
+      "min/max/mean. Inputs not given with --input are filled with random data of the declared\n"
+      "type and shape (seeded, so runs repeat): floats uniform in [-1, 1], integers in [0, 10),\n"
+      "bools and short strings at random. Symbolic or unknown dimensions are 1 unless --dim\n"
+      "sets them.",
+      run_specs());
+}
+
+std::string test_help() {
+  return help_text(
+      "aruntime test DIR... [options]",
+      "Runs test cases in the ONNX test layout: a case folder holds model.onnx and\n"
+      "test_data_set_N/ folders with input_K.pb and output_K.pb. Each DIR is a case folder or a\n"
+      "folder of case folders. Prints 'PASS name', 'FAIL name: ...' or 'ERROR name: ...' per case\n"
+      "and ends with 'N passed, N failed'. Floating-point outputs match when\n"
+      "|actual - expected| <= atol + rtol * |expected| (NaN matches NaN); integer, bool and\n"
+      "string outputs must match exactly. Exits 0 only when every case passed.",
+      test_specs());
+}
+
+std::string bench_help() {
+  return help_text(
+      "aruntime bench MODEL [options]",
+      "Measures session creation (load), the first run, then --iterations timed runs after\n"
+      "--warmup untimed ones, and prints min/median/mean/p90/p99/max latency in milliseconds.\n"
+      "Inputs are filled as in 'aruntime run'.",
+      bench_specs());
+}
+
+std::string inspect_help() {
+  return help_text(
+      "aruntime inspect MODEL [options]",
+      "Prints the model's IR version, producer, opsets, inputs and outputs (symbolic dimensions\n"
+      "by name), an operator histogram, its initializers, and which provider runs each node\n"
+      "(with the reasons earlier providers declined it).",
+      inspect_specs());
+}
+
+std::string providers_help() {
+  return help_text("aruntime providers",
+                   "Lists the execution providers built into this binary and whether each one's "
+                   "device is present.",
+                   providers_specs());
+}
+
+std::string main_help() {
+  return "Usage: aruntime COMMAND [options]\n"
+         "\n"
+         "Commands:\n"
+         "  run        run a model once on given or random inputs and print its outputs\n"
+         "  test       check models against expected outputs in the ONNX test layout\n"
+         "  bench      measure load time and run latency\n"
+         "  inspect    show a model's structure and where each node runs\n"
+         "  providers  list the execution providers in this build\n"
+         "\n"
+         "'aruntime COMMAND --help' (or 'aruntime help COMMAND') describes a command.\n"
+         "Errors are one line on stderr starting with 'aruntime: error: '; the exit status is 1\n"
+         "when a model, file or run fails and 2 when the command line is wrong.\n";
+}
+
+}  // namespace aruntime::cli

@@ -1,0 +1,86 @@
+// What each command accepts: its option structs, how they are read from the command line, and
+// its --help text. Parsing is separate from running so it can be unit-tested without a model.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace aruntime::cli {
+
+// Tolerances of `aruntime test`: the defaults of ONNX's backend test runner
+// (onnx/backend/test/case/node and case/model use rtol=1e-3, atol=1e-7 with numpy's
+// assert_allclose criterion |actual - expected| <= atol + rtol * |expected|).
+inline constexpr double kDefaultRtol = 1e-3;
+inline constexpr double kDefaultAtol = 1e-7;
+
+inline constexpr int kDefaultWarmup = 5;
+inline constexpr int kDefaultIterations = 50;
+
+// Options every command that creates a Session shares.
+struct SessionArgs {
+  std::vector<std::string> providers;   // empty: the library's default ("cpu")
+  int threads = 0;                      // 0: one per core
+  std::map<std::string, int64_t> dims;  // symbolic dimension -> value
+};
+
+struct InputFileArg {
+  std::string name;
+  std::string path;
+};
+
+struct CommonArgs {
+  bool help = false;
+  int verbosity = 0;  // number of --verbose flags
+};
+
+struct RunArgs : CommonArgs {
+  std::string model;
+  std::vector<InputFileArg> inputs;
+  std::string output_dir;
+  uint64_t seed = 0;
+  SessionArgs session;
+};
+
+struct TestArgs : CommonArgs {
+  std::vector<std::string> dirs;
+  double rtol = kDefaultRtol;
+  double atol = kDefaultAtol;
+  SessionArgs session;
+};
+
+struct BenchArgs : CommonArgs {
+  std::string model;
+  std::vector<InputFileArg> inputs;
+  uint64_t seed = 0;
+  int warmup = kDefaultWarmup;
+  int iterations = kDefaultIterations;
+  bool json = false;
+  SessionArgs session;
+};
+
+struct InspectArgs : CommonArgs {
+  std::string model;
+  SessionArgs session;
+};
+
+struct ProvidersArgs : CommonArgs {};
+
+// Each parser throws UsageError on a malformed command line. With --help they set `help` and
+// skip the checks for required arguments.
+RunArgs parse_run_args(const std::vector<std::string>& args);
+TestArgs parse_test_args(const std::vector<std::string>& args);
+BenchArgs parse_bench_args(const std::vector<std::string>& args);
+InspectArgs parse_inspect_args(const std::vector<std::string>& args);
+ProvidersArgs parse_providers_args(const std::vector<std::string>& args);
+
+std::string run_help();
+std::string test_help();
+std::string bench_help();
+std::string inspect_help();
+std::string providers_help();
+// The top-level `aruntime --help`.
+std::string main_help();
+
+}  // namespace aruntime::cli

@@ -1,0 +1,71 @@
+// Calls a generic lambda with a value of the C++ element type behind a DataType, so code that
+// walks tensor elements is written once for all types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "aruntime/data_type.h"
+#include "aruntime/float16.h"
+#include "aruntime/status.h"
+
+namespace aruntime::cli {
+
+template <typename T>
+struct TypeTag {
+  using type = T;
+};
+
+// `fn(TypeTag<T>{})` for every defined element type, including strings and bool.
+template <typename Fn>
+decltype(auto) dispatch_dtype(DataType dtype, Fn&& fn) {
+  switch (dtype) {
+    case DataType::kFloat32:
+      return fn(TypeTag<float>{});
+    case DataType::kFloat64:
+      return fn(TypeTag<double>{});
+    case DataType::kFloat16:
+      return fn(TypeTag<Float16>{});
+    case DataType::kBFloat16:
+      return fn(TypeTag<BFloat16>{});
+    case DataType::kInt8:
+      return fn(TypeTag<int8_t>{});
+    case DataType::kInt16:
+      return fn(TypeTag<int16_t>{});
+    case DataType::kInt32:
+      return fn(TypeTag<int32_t>{});
+    case DataType::kInt64:
+      return fn(TypeTag<int64_t>{});
+    case DataType::kUInt8:
+      return fn(TypeTag<uint8_t>{});
+    case DataType::kUInt16:
+      return fn(TypeTag<uint16_t>{});
+    case DataType::kUInt32:
+      return fn(TypeTag<uint32_t>{});
+    case DataType::kUInt64:
+      return fn(TypeTag<uint64_t>{});
+    case DataType::kBool:
+      return fn(TypeTag<bool>{});
+    case DataType::kString:
+      return fn(TypeTag<std::string>{});
+    case DataType::kUndefined:
+      break;
+  }
+  throw_error(ErrorCode::kInvalidArgument, "a tensor of undefined element type");
+}
+
+template <typename T>
+inline constexpr bool kIsHalf = std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>;
+
+// Floating-point element value widened to double (half types through float).
+template <typename T>
+double widen_float(const T& value) {
+  if constexpr (kIsHalf<T>) {
+    return static_cast<double>(value.to_float());
+  } else {
+    return static_cast<double>(value);
+  }
+}
+
+}  // namespace aruntime::cli

@@ -1,0 +1,42 @@
+#include "tools/aruntime/session_setup.h"
+
+#include <google/protobuf/stubs/logging.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace aruntime::cli {
+namespace {
+
+// protobuf writes parse complaints straight to stderr; the CLI reports failures itself, once.
+void discard_protobuf_log(google::protobuf::LogLevel, const char*, int, const std::string&) {}
+
+}  // namespace
+
+Environment make_environment(int verbosity) {
+  static const bool logger_installed = [] {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("aruntime_cli"));
+    return true;
+  }();
+  (void)logger_installed;
+  if (verbosity == 0) google::protobuf::SetLogHandler(&discard_protobuf_log);
+  const LogLevel level = verbosity == 0   ? LogLevel::kOff
+                         : verbosity == 1 ? LogLevel::kInfo
+                                          : LogLevel::kDebug;
+  return Environment(level);
+}
+
+SessionOptions make_session_options(const SessionArgs& args) {
+  SessionOptions options;
+  if (!args.providers.empty()) options.providers = args.providers;
+  options.intra_op_threads = args.threads;
+  options.dim_values = args.dims;
+  return options;
+}
+
+std::string join_names(const std::vector<std::string>& names, const std::string& separator) {
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i) text += (i ? separator : "") + names[i];
+  return text;
+}
+
+}  // namespace aruntime::cli
