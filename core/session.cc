@@ -62,6 +62,12 @@ std::vector<std::string> available_providers() {
   return names;
 }
 
+std::vector<ProviderInfo> provider_info() {
+  std::vector<ProviderInfo> info;
+  for (const auto& f : builtin_providers()) info.push_back({f.name, f.device_present(), f.describe_device()});
+  return info;
+}
+
 const ProviderFactory* find_provider(const std::string& name) {
   for (const auto& f : builtin_providers()) {
     if (f.name == name) return &f;
@@ -95,6 +101,8 @@ class SessionImpl {
 
   const std::vector<ValueMetadata>& inputs() const { return inputs_; }
   const std::vector<ValueMetadata>& outputs() const { return outputs_; }
+  const std::vector<ValueMetadata>& overridable_inputs() const { return overridable_; }
+  int intra_op_threads() const { return thread_arena_->max_concurrency(); }
   const std::vector<NodePlacement>& placement() const { return placement_; }
   std::vector<std::string> provider_names() const {
     std::vector<std::string> n;
@@ -198,7 +206,7 @@ class SessionImpl {
   void fill_metadata() {
     const Graph& g = *model_.graph;
     for (const auto& v : g.inputs) {
-      if (!g.is_initializer(v.name)) inputs_.push_back(metadata_of(v));
+      (g.is_initializer(v.name) ? overridable_ : inputs_).push_back(metadata_of(v));
     }
     for (const auto& v : g.outputs) outputs_.push_back(metadata_of(v));
     for (NodeIndex i = 0; i < g.nodes.size(); ++i) {
@@ -242,6 +250,7 @@ class SessionImpl {
   std::unique_ptr<tbb::task_arena> thread_arena_;
   std::vector<ValueMetadata> inputs_;
   std::vector<ValueMetadata> outputs_;
+  std::vector<ValueMetadata> overridable_;
   std::vector<NodePlacement> placement_;
 };
 
@@ -264,6 +273,8 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 const std::vector<ValueMetadata>& Session::inputs() const { return impl_->inputs(); }
 const std::vector<ValueMetadata>& Session::outputs() const { return impl_->outputs(); }
+const std::vector<ValueMetadata>& Session::overridable_inputs() const { return impl_->overridable_inputs(); }
+int Session::intra_op_threads() const { return impl_->intra_op_threads(); }
 const std::vector<NodePlacement>& Session::placement() const { return impl_->placement(); }
 std::vector<std::string> Session::providers() const { return impl_->provider_names(); }
 

@@ -78,6 +78,10 @@ class Session {
 
   const std::vector<ValueMetadata>& inputs() const;
   const std::vector<ValueMetadata>& outputs() const;
+  // Graph inputs that have an initializer: feeding them is optional and overrides the initializer.
+  const std::vector<ValueMetadata>& overridable_inputs() const;
+  // Threads available to intra-op parallelism in this session (options resolved).
+  int intra_op_threads() const;
   const std::vector<NodePlacement>& placement() const;
   // The providers the session actually uses, in order ("cpu" last).
   std::vector<std::string> providers() const;
@@ -94,5 +98,13 @@ class Session {
 
 // Names of every provider compiled into this build ("cpu", ...).
 std::vector<std::string> available_providers();
+
+struct ProviderInfo {
+  std::string name;
+  bool device_present = false;
+  std::string device;  // one line on the device ("host CPU, 2 threads", "no CUDA device found")
+};
+// Every provider compiled into this build, with whether its device is present here.
+std::vector<ProviderInfo> provider_info();
 
 }  // namespace aruntime

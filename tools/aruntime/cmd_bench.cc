@@ -20,6 +20,7 @@ double elapsed_ms(Clock::time_point start) {
 
 struct BenchResult {
   std::vector<std::string> providers;
+  int threads = 0;  // as resolved by the session
   double load_ms = 0;
   double first_run_ms = 0;
   LatencySummary latency;
@@ -29,7 +30,7 @@ void print_json(const BenchArgs& bench, const BenchResult& result) {
   const LatencySummary& l = result.latency;
   std::cout << "{\"model\": " << json_string(bench.model)
             << ", \"providers\": " << json_string_array(result.providers)
-            << ", \"threads\": " << bench.session.threads << ", \"warmup\": " << bench.warmup
+            << ", \"threads\": " << result.threads << ", \"warmup\": " << bench.warmup
             << ", \"iterations\": " << bench.iterations
             << ", \"load_ms\": " << json_number(result.load_ms)
             << ", \"first_run_ms\": " << json_number(result.first_run_ms)
@@ -44,10 +45,7 @@ void print_text(const BenchArgs& bench, const BenchResult& result) {
   const LatencySummary& l = result.latency;
   std::cout << "model: " << bench.model << "\n"
             << "providers: " << join_names(result.providers) << "\n"
-            << "threads: "
-            << (bench.session.threads == 0 ? std::string("one per core")
-                                           : std::to_string(bench.session.threads))
-            << "\n"
+            << "threads: " << result.threads << "\n"
             << "load (session creation): " << number_text(result.load_ms) << " ms\n"
             << "first run: " << number_text(result.first_run_ms) << " ms\n"
             << "latency over " << l.count << " runs after " << bench.warmup << " warmup runs (ms):"
@@ -70,6 +68,7 @@ int bench_command(const std::vector<std::string>& args) {
   const Session session(env, bench.model, make_session_options(bench.session));
   result.load_ms = elapsed_ms(load_start);
   result.providers = session.providers();
+  result.threads = session.intra_op_threads();
   check_dim_names(session, bench.session.dims);
   const PreparedFeeds feeds = prepare_feeds(session, bench.inputs, bench.session.dims, bench.seed);
 

@@ -1,7 +1,7 @@
 // aruntime providers: the execution providers this binary was built with.
 #include <iostream>
 
-#include "core/provider_registry.h"
+#include "aruntime/session.h"
 #include "tools/aruntime/commands.h"
 #include "tools/aruntime/session_setup.h"
 
@@ -14,13 +14,9 @@ int providers_command(const std::vector<std::string>& args) {
     return 0;
   }
   make_environment(providers.verbosity);
-  // The public API (available_providers()) lists names only; device presence and description
-  // come from the registry it is built from.
-  for (const ProviderFactory& factory : builtin_providers()) {
-    const bool present = factory.device_present && factory.device_present();
-    std::cout << factory.name << ": " << (present ? "available" : "no device");
-    if (factory.describe_device) std::cout << " (" << factory.describe_device() << ")";
-    std::cout << "\n";
+  for (const ProviderInfo& provider : provider_info()) {
+    std::cout << provider.name << ": " << (provider.device_present ? "available" : "no device")
+              << " (" << provider.device << ")\n";
   }
   return 0;
 }

@@ -1,4 +1,5 @@
 // aruntime test: runs ONNX-layout test cases and checks outputs against the expected ones.
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -51,6 +52,14 @@ size_t match_value(const std::vector<ValueMetadata>& values, const std::string& 
   return k;
 }
 
+// The ONNX test data stores bfloat16 tensors as UINT16 (same bits); read them as the model's type.
+Tensor as_declared_type(Tensor tensor, DataType declared) {
+  if (declared != DataType::kBFloat16 || tensor.dtype() != DataType::kUInt16) return tensor;
+  Tensor converted(DataType::kBFloat16, tensor.shape());
+  std::memcpy(converted.raw_data(), tensor.raw_data(), tensor.byte_size());
+  return converted;
+}
+
 // Runs one data set; returns "" when every output matches, else the failure message.
 std::string check_data_set(const Session& session, const TestDataSet& data_set,
                            const Tolerance& tolerance) {
@@ -61,7 +70,7 @@ std::string check_data_set(const Session& session, const TestDataSet& data_set,
     Tensor tensor = read_tensor_file(data_set.inputs[k], &proto_name);
     const size_t i =
         match_value(session.inputs(), proto_name, k, input_taken, data_set.inputs[k], "input");
-    feeds[session.inputs()[i].name] = std::move(tensor);
+    feeds[session.inputs()[i].name] = as_declared_type(std::move(tensor), session.inputs()[i].dtype);
   }
 
   std::vector<std::string> output_names;
@@ -69,9 +78,10 @@ std::string check_data_set(const Session& session, const TestDataSet& data_set,
   std::vector<bool> output_taken(session.outputs().size(), false);
   for (size_t k = 0; k < data_set.outputs.size(); ++k) {
     std::string proto_name;
-    expected.push_back(read_tensor_file(data_set.outputs[k], &proto_name));
+    Tensor tensor = read_tensor_file(data_set.outputs[k], &proto_name);
     const size_t i =
         match_value(session.outputs(), proto_name, k, output_taken, data_set.outputs[k], "output");
+    expected.push_back(as_declared_type(std::move(tensor), session.outputs()[i].dtype));
     output_names.push_back(session.outputs()[i].name);
   }
   if (expected.empty()) {

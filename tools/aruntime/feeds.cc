@@ -52,9 +52,11 @@ PreparedFeeds prepare_feeds(const Session& session, const std::vector<InputFileA
   for (const InputFileArg& file : files) {
     bool known = false;
     std::vector<std::string> names;
-    for (const ValueMetadata& input : session.inputs()) {
-      names.push_back(input.name);
-      known = known || input.name == file.name;
+    for (const auto* values : {&session.inputs(), &session.overridable_inputs()}) {
+      for (const ValueMetadata& input : *values) {
+        names.push_back(input.name);
+        known = known || input.name == file.name;
+      }
     }
     if (!known) {
       throw_error(ErrorCode::kInvalidArgument, "--input " + file.name +
@@ -66,7 +68,12 @@ PreparedFeeds prepare_feeds(const Session& session, const std::vector<InputFileA
 
   PreparedFeeds feeds;
   const uint64_t memory = physical_memory_bytes();
-  for (const ValueMetadata& input : session.inputs()) {
+  // Required inputs, then the initializer-backed inputs the user chose to override.
+  std::vector<ValueMetadata> to_feed = session.inputs();
+  for (const ValueMetadata& input : session.overridable_inputs()) {
+    if (file_of.count(input.name)) to_feed.push_back(input);
+  }
+  for (const ValueMetadata& input : to_feed) {
     auto file = file_of.find(input.name);
     Tensor tensor;
     std::string origin;
