@@ -143,9 +143,65 @@ def mlp_dynamic_batch():
     return model, feeds
 
 
+def resnet18():
+    """ResNet-18 at 224x224 with random weights (1.8 GFLOP): the CNN of the benchmarks."""
+    rng = np.random.default_rng(20240603)
+    b = GraphBuilder(rng)
+    x = b.conv("input", "stem.conv", 3, 64, 7, stride=2)
+    x = b.batch_norm(x, "stem.bn", 64)
+    x = b.node("Relu", [x], "stem.relu")
+    x = b.node("MaxPool", [x], "stem.pool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    in_ch = 64
+    for stage, out_ch in enumerate((64, 128, 256, 512), start=1):
+        for block in range(2):
+            stride = 2 if (block == 0 and stage > 1) else 1
+            x = b.basic_block(x, f"layer{stage}.{block}", in_ch, out_ch, stride)
+            in_ch = out_ch
+    x = b.node("GlobalAveragePool", [x], "pool")
+    x = b.node("Flatten", [x], "flatten", axis=1)
+    w = b.constant("fc.weight", b.he_normal((1000, 512), 512) * np.float32(0.1))
+    bias = b.constant("fc.bias", (rng.standard_normal(1000) * 0.05).astype(np.float32))
+    x = b.node("Gemm", [x, w, bias], "fc", transB=1)
+    b.node("Softmax", [x], "probs", axis=1)
+    model = make_model(
+        b, "resnet18",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 224, 224])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, [1, 1000])])
+    feeds = [{"input": np.random.default_rng(9).standard_normal((1, 3, 224, 224)).astype(np.float32)}]
+    return model, feeds
+
+
+def mlp_wide():
+    """A wide MLP at batch 64: 1024 -> 4096 -> 4096 -> 1000 (0.9 GFLOP), the GEMM benchmark."""
+    rng = np.random.default_rng(20240604)
+    b = GraphBuilder(rng)
+    x = "x"
+    dims = (1024, 4096, 4096)
+    for i in range(len(dims) - 1):
+        w = b.constant(f"fc{i}.weight", b.he_normal((dims[i], dims[i + 1]), dims[i]))
+        bias = b.constant(f"fc{i}.bias", (rng.standard_normal(dims[i + 1]) * 0.05).astype(np.float32))
+        x = b.node("MatMul", [x, w], f"fc{i}.matmul")
+        x = b.node("Add", [x, bias], f"fc{i}.add")
+        x = b.node("Relu", [x], f"fc{i}.relu")
+    w = b.constant("head.weight", b.he_normal((1000, dims[-1]), dims[-1]))
+    x = b.node("Gemm", [x, w], "head", transB=1)
+    b.node("Softmax", [x], "y", axis=1)
+    model = make_model(
+        b, "mlp_wide",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [64, 1024])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [64, 1000])])
+    feeds = [{"x": np.random.default_rng(10).standard_normal((64, 1024)).astype(np.float32)}]
+    return model, feeds
+
+
 MODELS = {
     "resnet_tiny": resnet_tiny,
     "mlp_dynamic_batch": mlp_dynamic_batch,
+}
+# Larger models for benchmarks and the `models-large` test label; not built by default.
+LARGE_MODELS = {
+    "resnet18": resnet18,
+    "mlp_wide": mlp_wide,
 }
 
 
@@ -186,11 +242,14 @@ def write_test_case(out_dir, name, model, feed_sets):
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=pathlib.Path)
-    parser.add_argument("--only", nargs="+", choices=sorted(MODELS), metavar="NAME",
+    parser.add_argument("--only", nargs="+", choices=sorted({**MODELS, **LARGE_MODELS}), metavar="NAME",
                         help="build only these models (default: all of %s)" % ", ".join(MODELS))
+    parser.add_argument("--large", action="store_true",
+                        help="build the large benchmark models (%s) instead" % ", ".join(LARGE_MODELS))
     args = parser.parse_args(argv)
-    for name in args.only or MODELS:
-        model, feeds = MODELS[name]()
+    catalogue = {**MODELS, **LARGE_MODELS}
+    for name in args.only or (LARGE_MODELS if args.large else MODELS):
+        model, feeds = catalogue[name]()
         case_dir = write_test_case(args.out_dir, name, model, feeds)
         print(f"wrote {case_dir} ({len(model.graph.node)} nodes, {len(feeds)} data set(s))")
     return 0
