@@ -108,7 +108,9 @@ void Tensor::copy_from(const Tensor& other) {
 std::vector<int64_t> Tensor::to_int64_vector() const {
   std::vector<int64_t> out(static_cast<size_t>(num_elements_));
   switch (dtype_) {
-    case DataType::kInt64: std::memcpy(out.data(), data_, byte_size()); break;
+    case DataType::kInt64:
+      if (num_elements_ > 0) std::memcpy(out.data(), data_, byte_size());
+      break;
     case DataType::kInt32:
       for (int64_t i = 0; i < num_elements_; ++i) out[i] = static_cast<const int32_t*>(data_)[i];
       break;

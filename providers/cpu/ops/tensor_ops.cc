@@ -1,7 +1,358 @@
+// Ops that only change how a buffer is viewed (Reshape, Flatten, Squeeze, Unsqueeze, Identity:
+// outputs alias the input) or that produce small constants (Shape, Constant, ConstantOfShape).
+#include <algorithm>
+#include <set>
+
+#include "kernels/copy.h"
 #include "providers/cpu/ops/registrations.h"
+#include "providers/cpu/ops/tensor_ops.h"
 
 namespace aruntime::cpu {
+namespace {
 
-void register_tensor_kernels(KernelRegistry& registry) { (void)registry; }
+std::string dims_text(const std::vector<int64_t>& dims) {
+  return Shape(dims).to_string();
+}
+
+// ---- Reshape ---------------------------------------------------------------------------------
+
+// Reshape: 0 copies the input dim (or is a real 0 with allowzero, opset 14+), -1 is inferred.
+class ReshapeKernel final : public OpKernel {
+ public:
+  explicit ReshapeKernel(const KernelInfo& info)
+      : allow_zero_(info.opset() >= 14 && info.node().attr_int("allowzero", 0) != 0) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& data = ctx.required_input(0);
+    const std::vector<int64_t> requested = int_list_input(ctx, 1, "shape");
+    auto fail = [&](const std::string& why) {
+      throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot reshape input of shape " +
+                                                data.shape().to_string() + " to requested shape " +
+                                                dims_text(requested) + ": " + why);
+    };
+
+    std::vector<int64_t> dims(requested);
+    int64_t inferred = -1;
+    int64_t known = 1;  // product of the dims other than the inferred one
+    for (size_t i = 0; i < dims.size(); ++i) {
+      if (dims[i] == 0 && !allow_zero_) {
+        if (i >= data.rank())
+          fail("dim " + std::to_string(i) + " is 0 but the input has no such dim");
+        dims[i] = data.shape()[i];
+      } else if (dims[i] == -1) {
+        if (inferred >= 0) fail("more than one -1");
+        inferred = static_cast<int64_t>(i);
+        continue;
+      } else if (dims[i] < -1) {
+        fail("negative dim " + std::to_string(dims[i]));
+      }
+      if (dims[i] != 0 && known > INT64_MAX / dims[i]) fail("too many elements");
+      known *= dims[i];
+    }
+    const int64_t total = data.num_elements();
+    if (inferred >= 0) {
+      if (known == 0) fail("the -1 dim cannot be inferred next to a 0 dim");
+      if (total % known != 0) {
+        fail(std::to_string(total) + " elements are not divisible by " + std::to_string(known));
+      }
+      dims[inferred] = total / known;
+    } else if (known != total) {
+      fail(std::to_string(total) + " elements cannot become " + std::to_string(known));
+    }
+    ctx.set_output(0, data.reshaped(Shape(std::move(dims))));
+  }
+
+ private:
+  bool allow_zero_;
+};
+
+// ---- Flatten ---------------------------------------------------------------------------------
+
+class FlattenKernel final : public OpKernel {
+ public:
+  explicit FlattenKernel(const KernelInfo& info) : axis_(info.node().attr_int("axis", 1)) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Tensor& x = ctx.required_input(0);
+    const int64_t rank = static_cast<int64_t>(x.rank());
+    // The axis may equal the rank here (everything goes to the outer dim).
+    if (axis_ < -rank || axis_ > rank) {
+      throw_error(ErrorCode::kRuntimeError,
+                  ctx.node().describe() + ": axis " + std::to_string(axis_) +
+                      " is out of range for input of shape " + x.shape().to_string() +
+                      " (expected [" + std::to_string(-rank) + ", " + std::to_string(rank) + "])");
+    }
+    const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
+    const int64_t outer = x.shape().size_from_to(0, axis);
+    const int64_t inner = x.shape().size_from_to(axis, x.rank());
+    ctx.set_output(0, x.reshaped(Shape{outer, inner}));
+  }
+
+ private:
+  int64_t axis_;
+};
+
+// ---- Squeeze / Unsqueeze ---------------------------------------------------------------------
+
+// Axes come from the `axes` attribute before opset 13 and from input 1 from opset 13.
+class AxesSource {
+ public:
+  explicit AxesSource(const KernelInfo& info) : from_input_(info.opset() >= 13) {
+    if (!from_input_ && info.node().has_attribute("axes"))
+      attr_axes_ = info.node().attr_ints("axes");
+  }
+  // Empty when not given.
+  std::vector<int64_t> axes(const KernelContext& ctx) const {
+    if (!from_input_) return attr_axes_;
+    if (ctx.input(1) == nullptr) return {};
+    return int_list_input(ctx, 1, "axes");
+  }
+
+ private:
+  bool from_input_;
+  std::vector<int64_t> attr_axes_;
+};
+
+class SqueezeKernel final : public OpKernel {
+ public:
+  explicit SqueezeKernel(const KernelInfo& info) : axes_(info) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& x = ctx.required_input(0);
+    const int64_t rank = static_cast<int64_t>(x.rank());
+    const std::vector<int64_t> axes = axes_.axes(ctx);
+    std::vector<bool> remove(x.rank(), false);
+    if (axes.empty()) {
+      for (size_t d = 0; d < x.rank(); ++d) remove[d] = x.shape()[d] == 1;
+    }
+    for (int64_t a : axes) {
+      const int64_t axis = checked_axis(node, a, rank, "axis");
+      if (x.shape()[axis] != 1) {
+        throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot squeeze axis " +
+                                                  std::to_string(a) + " of input shape " +
+                                                  x.shape().to_string() + ": its size is not 1");
+      }
+      remove[axis] = true;
+    }
+    std::vector<int64_t> dims;
+    for (size_t d = 0; d < x.rank(); ++d) {
+      if (!remove[d]) dims.push_back(x.shape()[d]);
+    }
+    ctx.set_output(0, x.reshaped(Shape(std::move(dims))));
+  }
+
+ private:
+  AxesSource axes_;
+};
+
+class UnsqueezeKernel final : public OpKernel {
+ public:
+  explicit UnsqueezeKernel(const KernelInfo& info) : axes_(info) {}
+
+  void compute(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& x = ctx.required_input(0);
+    const std::vector<int64_t> axes = axes_.axes(ctx);
+    if (axes.empty()) {
+      throw_error(ErrorCode::kRuntimeError, node.describe() + ": axes are required");
+    }
+    const int64_t out_rank = static_cast<int64_t>(x.rank() + axes.size());
+    std::vector<bool> inserted(out_rank, false);
+    for (int64_t a : axes) {
+      const int64_t axis = checked_axis(node, a, out_rank, "axis");
+      if (inserted[axis]) {
+        throw_error(ErrorCode::kRuntimeError, node.describe() + ": axis " + std::to_string(a) +
+                                                  " is repeated in axes " + dims_text(axes));
+      }
+      inserted[axis] = true;
+    }
+    std::vector<int64_t> dims(out_rank);
+    size_t next_input_dim = 0;
+    for (int64_t d = 0; d < out_rank; ++d) dims[d] = inserted[d] ? 1 : x.shape()[next_input_dim++];
+    ctx.set_output(0, x.reshaped(Shape(std::move(dims))));
+  }
+
+ private:
+  AxesSource axes_;
+};
+
+// ---- Identity --------------------------------------------------------------------------------
+
+class IdentityKernel final : public OpKernel {
+ public:
+  explicit IdentityKernel(const KernelInfo&) {}
+  void compute(KernelContext& ctx) const override { ctx.set_output(0, ctx.required_input(0)); }
+};
+
+// ---- Shape -----------------------------------------------------------------------------------
+
+// Shape with the optional [start, end) window of opset 15 (negative values count from the end,
+// out-of-range values are clamped).
+class ShapeKernel final : public OpKernel {
+ public:
+  explicit ShapeKernel(const KernelInfo& info) {
+    if (info.opset() >= 15) {
+      start_ = info.node().attr_int("start", 0);
+      if (info.node().has_attribute("end")) end_ = info.node().attr_int("end");
+    }
+  }
+
+  void compute(KernelContext& ctx) const override {
+    const Tensor& x = ctx.required_input(0);
+    const int64_t rank = static_cast<int64_t>(x.rank());
+    auto clamp_index = [rank](int64_t v) {
+      if (v < 0) v += rank;
+      return std::clamp<int64_t>(v, 0, rank);
+    };
+    const int64_t start = clamp_index(start_);
+    const int64_t end = end_ ? clamp_index(*end_) : rank;
+    const int64_t count = std::max<int64_t>(0, end - start);
+    Tensor& out = ctx.allocate_output(0, Shape{count}, DataType::kInt64);
+    int64_t* dims = out.data<int64_t>();
+    for (int64_t i = 0; i < count; ++i) dims[i] = x.shape()[start + i];
+  }
+
+ private:
+  int64_t start_ = 0;
+  std::optional<int64_t> end_;
+};
+
+// ---- Constant --------------------------------------------------------------------------------
+
+// The Constant's value from whichever one of its value attributes is set.
+Tensor constant_value(const Node& node) {
+  const Attribute* value = nullptr;
+  for (const Attribute& a : node.attributes) {
+    if (a.name.rfind("value", 0) == 0 || a.name == "sparse_value") {
+      if (value != nullptr) {
+        throw_error(ErrorCode::kInvalidModel, node.describe() + ": attributes '" + value->name +
+                                                  "' and '" + a.name +
+                                                  "' are both set; a Constant takes exactly one");
+      }
+      value = &a;
+    }
+  }
+  if (value == nullptr) {
+    throw_error(ErrorCode::kInvalidModel, node.describe() + ": no value attribute is set");
+  }
+  const std::string& name = value->name;
+  auto vector_shape = [](size_t n) { return Shape{static_cast<int64_t>(n)}; };
+  if (name == "value") {
+    const Tensor& t = node.attr_tensor("value");
+    if (!t.defined()) {
+      throw_error(ErrorCode::kNotImplemented,
+                  node.describe() + ": the value tensor has an unsupported element type");
+    }
+    return t;
+  }
+  if (name == "value_float") return Tensor::scalar<float>(node.attr_float(name));
+  if (name == "value_floats") {
+    const std::vector<float> v = node.attr_floats(name);
+    return Tensor::from_vector<float>(vector_shape(v.size()), v);
+  }
+  if (name == "value_int") return Tensor::scalar<int64_t>(node.attr_int(name));
+  if (name == "value_ints") {
+    const std::vector<int64_t> v = node.attr_ints(name);
+    return Tensor::from_vector<int64_t>(vector_shape(v.size()), v);
+  }
+  if (name == "value_string") return Tensor::scalar<std::string>(node.attr_string(name));
+  if (name == "value_strings") {
+    const std::vector<std::string> v = node.attr_strings(name);
+    return Tensor::from_vector<std::string>(vector_shape(v.size()), v);
+  }
+  if (name == "sparse_value") {
+    throw_error(ErrorCode::kNotImplemented,
+                node.describe() + ": sparse_value constants are not supported");
+  }
+  throw_error(ErrorCode::kInvalidModel,
+              node.describe() + ": unknown value attribute '" + name + "'");
+}
+
+// The value is copied into each run's output so that callers and in-place consumers can never
+// modify the kernel's copy.
+class ConstantKernel final : public OpKernel {
+ public:
+  explicit ConstantKernel(const KernelInfo& info) : value_(constant_value(info.node())) {}
+
+  void compute(KernelContext& ctx) const override {
+    Tensor& out = ctx.allocate_output(0, value_.shape(), value_.dtype());
+    out.copy_from(value_);
+  }
+
+ private:
+  Tensor value_;
+};
+
+// ---- ConstantOfShape -------------------------------------------------------------------------
+
+class ConstantOfShapeKernel final : public OpKernel {
+ public:
+  explicit ConstantOfShapeKernel(const KernelInfo& info) {
+    const Node& node = info.node();
+    if (node.has_attribute("value")) {
+      value_ = node.attr_tensor("value");
+      if (!value_.defined() || value_.num_elements() != 1) {
+        throw_error(ErrorCode::kInvalidModel,
+                    node.describe() + ": attribute 'value' must hold exactly one element, got " +
+                        (value_.defined() ? value_.shape().to_string() : "an unsupported type"));
+      }
+      if (value_.dtype() == DataType::kString) {
+        throw_error(ErrorCode::kInvalidModel,
+                    node.describe() + ": attribute 'value' must not be a string tensor");
+      }
+    } else {
+      value_ = Tensor::scalar<float>(0.0f);
+    }
+  }
+
+  void compute(KernelContext& ctx) const override {
+    const std::vector<int64_t> dims = int_list_input(ctx, 0, "shape");
+    for (int64_t d : dims) {
+      if (d < 0) {
+        throw_error(ErrorCode::kRuntimeError, ctx.node().describe() + ": shape " + dims_text(dims) +
+                                                  " has a negative dimension");
+      }
+    }
+    Tensor& out = ctx.allocate_output(0, Shape(dims), value_.dtype());
+    kernels::fill(out.dtype(), out.raw_data(), out.num_elements(), value_.raw_data());
+  }
+
+ private:
+  Tensor value_;
+};
+
+}  // namespace
+
+void register_tensor_kernels(KernelRegistry& registry) {
+  using DT = DataType;
+  const std::vector<DataType> int64_only = {DT::kInt64};
+
+  add_kernel_def(registry, "Reshape", 5, 23,
+                 {{"T", {0}, {0}, types::kAll}, {"shape", {1}, {}, int64_only}},
+                 make_kernel<ReshapeKernel>());
+  registry.add("Flatten", 1, 23, {0}, types::kAll, make_kernel<FlattenKernel>());
+  registry.add("Squeeze", 1, 12, {0}, types::kAll, make_kernel<SqueezeKernel>());
+  add_kernel_def(registry, "Squeeze", 13, 23,
+                 {{"T", {0}, {0}, types::kAll}, {"axes", {1}, {}, int64_only}},
+                 make_kernel<SqueezeKernel>());
+  registry.add("Unsqueeze", 1, 12, {0}, types::kAll, make_kernel<UnsqueezeKernel>());
+  add_kernel_def(registry, "Unsqueeze", 13, 23,
+                 {{"T", {0}, {0}, types::kAll}, {"axes", {1}, {}, int64_only}},
+                 make_kernel<UnsqueezeKernel>());
+  registry.add("Identity", 1, 23, {0}, types::kAll, make_kernel<IdentityKernel>());
+  add_kernel_def(registry, "Shape", 1, 23,
+                 {{"T", {0}, {}, types::kAll}, {"T1", {}, {0}, int64_only}},
+                 make_kernel<ShapeKernel>());
+  add_kernel_def(registry, "Constant", 1, 23, {{"T", {}, {0}, types::kAll}},
+                 make_kernel<ConstantKernel>());
+  add_kernel_def(registry, "ConstantOfShape", 9, 23,
+                 {{"T1", {0}, {}, int64_only}, {"T2", {}, {0}, types::kAllNonString}},
+                 make_kernel<ConstantOfShapeKernel>());
+
+  register_tensor_movement_kernels(registry);
+  register_tensor_cast_kernels(registry);
+}
 
 }  // namespace aruntime::cpu

@@ -1,0 +1,34 @@
+// Element type conversion (ONNX Cast) between every DataType, strings included.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "aruntime/data_type.h"
+
+namespace aruntime::kernels {
+
+// How float32/float64 values become bfloat16. ONNX's Cast reference implementation (and the
+// backend tests derived from it) keep the upper 16 bits of the float32, i.e. truncate; arithmetic
+// elsewhere rounds to nearest even.
+enum class BFloat16Rounding { kNearestEven, kTruncate };
+
+// Converts `count` elements at `src` (of src_type) into `dst` (of dst_type). Rules:
+//  - floating -> integer truncates toward zero, then wraps into the destination like an integer
+//    -> integer conversion; NaN becomes 0 and values beyond the int64 range saturate;
+//  - integer -> integer keeps the low bits (two's complement);
+//  - anything -> bool is `value != 0`; bool -> number is 0 or 1;
+//  - numbers -> string print like numpy's str() ("0.5", "1e-05", "inf", "True"); strings ->
+//    numbers parse decimal or scientific text and "inf"/"-inf"/"nan" in any case.
+// Throws Error(kInvalidArgument) naming the text when a string is not a number.
+void cast(DataType src_type, const void* src, DataType dst_type, void* dst, int64_t count,
+          BFloat16Rounding bfloat16_rounding = BFloat16Rounding::kNearestEven);
+
+// A float as int64: truncated toward zero, NaN -> 0, saturated beyond the int64 range.
+int64_t double_to_int64(double value);
+
+// Text of one float as numpy's str() prints a float32 (shortest round-trip digits).
+std::string float_to_text(float value);
+std::string double_to_text(double value);
+
+}  // namespace aruntime::kernels

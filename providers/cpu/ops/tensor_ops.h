@@ -1,0 +1,55 @@
+// Shared pieces of the CPU tensor (data movement) kernels, which register_tensor_kernels spreads
+// over tensor_ops.cc (shape-only ops), tensor_movement_ops.cc and tensor_cast_ops.cc.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/kernel.h"
+#include "core/kernel_registry.h"
+
+namespace aruntime::cpu {
+
+void register_tensor_movement_kernels(KernelRegistry& registry);
+void register_tensor_cast_kernels(KernelRegistry& registry);
+
+// A kernel definition with explicit type constraints (for ops whose inputs and outputs are
+// constrained separately, such as Gather's T and Tind).
+inline void add_kernel_def(KernelRegistry& registry, const std::string& op_type, int since, int end,
+                           std::vector<TypeConstraint> constraints, KernelFactory factory) {
+  KernelDef def;
+  def.op_type = op_type;
+  def.since_version = since;
+  def.end_version = end;
+  def.constraints = std::move(constraints);
+  def.factory = std::move(factory);
+  registry.add(std::move(def));
+}
+
+// Values of an integer input (shape, axes, pads...), throwing Error(kRuntimeError) naming the node
+// and `what` when it is not an integer tensor of rank <= 1.
+inline std::vector<int64_t> int_list_input(const KernelContext& ctx, size_t i, const char* what) {
+  const Tensor& t = ctx.required_input(i);
+  if ((t.dtype() != DataType::kInt64 && t.dtype() != DataType::kInt32) || t.rank() > 1) {
+    throw_error(ErrorCode::kRuntimeError,
+                ctx.node().describe() + ": input " + std::to_string(i) + " (" + what +
+                    ") must be a 1-D int64 or int32 tensor, got " +
+                    std::string(data_type_name(t.dtype())) + t.shape().to_string());
+  }
+  if (t.num_elements() == 0) return {};
+  return t.to_int64_vector();
+}
+
+// Normalises a possibly negative axis against `rank`, throwing Error(kRuntimeError) naming the
+// node and the attribute or input the axis came from.
+inline int64_t checked_axis(const Node& node, int64_t axis, int64_t rank, const char* what) {
+  if (axis < -rank || axis >= rank) {
+    throw_error(ErrorCode::kRuntimeError,
+                node.describe() + ": " + what + " " + std::to_string(axis) +
+                    " is out of range for rank " + std::to_string(rank) + " (expected [" +
+                    std::to_string(-rank) + ", " + std::to_string(rank - 1) + "])");
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+}  // namespace aruntime::cpu
