@@ -37,41 +37,70 @@ std::vector<int64_t> broadcast_strides(const Shape& s, size_t rank) {
 
 }  // namespace
 
-BroadcastPlan make_broadcast_plan(const Shape& a, const Shape& b, const Shape& out) {
-  const size_t rank = out.rank();
-  const std::vector<int64_t> sa = broadcast_strides(a, rank);
-  const std::vector<int64_t> sb = broadcast_strides(b, rank);
+std::optional<Shape> broadcast_shapes(const std::vector<Shape>& shapes) {
+  if (shapes.empty()) return std::nullopt;
+  Shape out = shapes[0];
+  for (size_t i = 1; i < shapes.size(); ++i) {
+    std::optional<Shape> next = broadcast_shapes(out, shapes[i]);
+    if (!next) return std::nullopt;
+    out = std::move(*next);
+  }
+  return out;
+}
 
-  // Drop unit dimensions, then merge neighbours that both inputs traverse as one.
-  std::vector<int64_t> dims, strides_a, strides_b;
+MultiBroadcastPlan make_multi_broadcast_plan(const std::vector<Shape>& inputs, const Shape& out) {
+  const size_t rank = out.rank();
+  const size_t n = inputs.size();
+  std::vector<std::vector<int64_t>> input_strides(n);
+  for (size_t k = 0; k < n; ++k) input_strides[k] = broadcast_strides(inputs[k], rank);
+
+  // Drop unit dimensions, then merge neighbours that every input traverses as one.
+  std::vector<int64_t> dims;
+  std::vector<std::vector<int64_t>> strides(n);
   for (size_t i = 0; i < rank; ++i) {
     if (out[i] == 1) continue;
-    if (!dims.empty() && strides_a.back() == sa[i] * out[i] && strides_b.back() == sb[i] * out[i]) {
+    bool mergeable = !dims.empty();
+    for (size_t k = 0; k < n && mergeable; ++k) {
+      mergeable = strides[k].back() == input_strides[k][i] * out[i];
+    }
+    if (mergeable) {
       dims.back() *= out[i];
-      strides_a.back() = sa[i];
-      strides_b.back() = sb[i];
+      for (size_t k = 0; k < n; ++k) strides[k].back() = input_strides[k][i];
       continue;
     }
     dims.push_back(out[i]);
-    strides_a.push_back(sa[i]);
-    strides_b.push_back(sb[i]);
+    for (size_t k = 0; k < n; ++k) strides[k].push_back(input_strides[k][i]);
   }
 
-  BroadcastPlan plan;
+  MultiBroadcastPlan plan;
   plan.num_elements = out.num_elements();
+  plan.inner_strides.assign(n, 0);
   if (dims.empty()) {
     plan.inner = 1;
+    plan.outer_strides.resize(n);
     return plan;
   }
   plan.inner = dims.back();
-  plan.a_inner_stride = strides_a.back();
-  plan.b_inner_stride = strides_b.back();
   dims.pop_back();
-  strides_a.pop_back();
-  strides_b.pop_back();
+  for (size_t k = 0; k < n; ++k) {
+    plan.inner_strides[k] = strides[k].back();
+    strides[k].pop_back();
+  }
   plan.outer_dims = std::move(dims);
-  plan.a_outer_strides = std::move(strides_a);
-  plan.b_outer_strides = std::move(strides_b);
+  plan.outer_strides = std::move(strides);
+  return plan;
+}
+
+BroadcastPlan make_broadcast_plan(const Shape& a, const Shape& b, const Shape& out) {
+  MultiBroadcastPlan multi = make_multi_broadcast_plan({a, b}, out);
+  BroadcastPlan plan;
+  plan.outer_dims = std::move(multi.outer_dims);
+  plan.a_outer_strides = std::move(multi.outer_strides[0]);
+  plan.b_outer_strides = std::move(multi.outer_strides[1]);
+  plan.inner = multi.inner;
+  plan.a_inner_stride = multi.inner_strides[0];
+  plan.b_inner_stride = multi.inner_strides[1];
+  plan.num_elements = multi.num_elements;
   return plan;
 }
 

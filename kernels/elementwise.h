@@ -62,6 +62,25 @@ inline T from_compute(compute_type_t<T> v) {
   }
 }
 
+// numpy's np.minimum / np.maximum: a NaN in either operand is the result.
+template <typename C>
+inline C nan_propagating_min(C a, C b) {
+  if constexpr (std::is_floating_point_v<C>) {
+    return (a != a || a < b) ? a : b;
+  } else {
+    return a < b ? a : b;
+  }
+}
+
+template <typename C>
+inline C nan_propagating_max(C a, C b) {
+  if constexpr (std::is_floating_point_v<C>) {
+    return (a != a || a > b) ? a : b;
+  } else {
+    return a > b ? a : b;
+  }
+}
+
 // out[i] = op(in[i]) over [0, n), split over threads.
 template <typename TI, typename TO, typename Op>
 void unary_map(const TI* in, TO* out, int64_t n, int64_t cost, const Op& op) {

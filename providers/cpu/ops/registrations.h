@@ -10,7 +10,7 @@ void register_elementwise_kernels(KernelRegistry& registry);
 // Reshape Flatten Transpose Concat Split Slice Gather Squeeze Unsqueeze Shape Constant
 // ConstantOfShape Identity Cast Pad
 void register_tensor_kernels(KernelRegistry& registry);
-// MatMul Gemm Conv MaxPool AveragePool GlobalAveragePool BatchNormalization Softmax
+// MatMul Gemm Conv MaxPool AveragePool GlobalAveragePool GlobalMaxPool BatchNormalization Softmax
 void register_nn_kernels(KernelRegistry& registry);
 // ReduceMean
 void register_reduction_kernels(KernelRegistry& registry);

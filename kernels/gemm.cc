@@ -1,0 +1,130 @@
+#include "kernels/gemm.h"
+
+#include <tbb/task_arena.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "kernels/parallel.h"
+
+namespace aruntime::kernels {
+namespace {
+
+template <typename T>
+using RowMajorMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using ColMajorMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+
+// A transposed row-major operand is the same memory read as a column-major matrix, so each of the
+// four transpose combinations maps onto plain (non-transposed) Eigen maps.
+template <typename T, typename MapA, typename MapB>
+void multiply(const MapA& a, const MapB& b, T alpha, T beta, T* c, int64_t m, int64_t n,
+              int64_t ldc) {
+  Eigen::Map<RowMajorMatrix<T>, 0, Eigen::OuterStride<>> out(c, m, n, Eigen::OuterStride<>(ldc));
+  if (beta == T(0)) {
+    if (alpha == T(1)) {
+      out.noalias() = a * b;
+    } else {
+      out.noalias() = alpha * a * b;
+    }
+    return;
+  }
+  if (beta != T(1)) out *= beta;
+  if (alpha == T(1)) {
+    out.noalias() += a * b;
+  } else {
+    out.noalias() += alpha * a * b;
+  }
+}
+
+template <typename T>
+void scale_only(T beta, T* c, int64_t m, int64_t n, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* row = c + i * ldc;
+    if (beta == T(0)) {
+      std::fill(row, row + n, T(0));
+    } else {
+      for (int64_t j = 0; j < n; ++j) row[j] *= beta;
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    scale_only(beta, c, m, n, ldc);
+    return;
+  }
+  using Stride = Eigen::OuterStride<>;
+  using RowMap = Eigen::Map<const RowMajorMatrix<T>, 0, Stride>;
+  using ColMap = Eigen::Map<const ColMajorMatrix<T>, 0, Stride>;
+  if (!trans_a && !trans_b) {
+    multiply<T>(RowMap(a, m, k, Stride(lda)), RowMap(b, k, n, Stride(ldb)), alpha, beta, c, m, n,
+                ldc);
+  } else if (!trans_a && trans_b) {
+    multiply<T>(RowMap(a, m, k, Stride(lda)), ColMap(b, k, n, Stride(ldb)), alpha, beta, c, m, n,
+                ldc);
+  } else if (trans_a && !trans_b) {
+    multiply<T>(ColMap(a, m, k, Stride(lda)), RowMap(b, k, n, Stride(ldb)), alpha, beta, c, m, n,
+                ldc);
+  } else {
+    multiply<T>(ColMap(a, m, k, Stride(lda)), ColMap(b, k, n, Stride(ldb)), alpha, beta, c, m, n,
+                ldc);
+  }
+}
+
+template <typename T>
+void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  // Each block repacks the shared operand, so blocks are kept large: at least 32 rows/columns and
+  // about 1M multiply-adds, and no more than two per thread.
+  constexpr int64_t kMinBlockWork = int64_t{1} << 20;
+  constexpr int64_t kMinBlockSide = 32;
+  const int64_t work = m * n * std::max<int64_t>(k, 1);
+  const bool split_rows = m >= n;
+  const int64_t side = split_rows ? m : n;
+  int64_t blocks =
+      std::min({work / kMinBlockWork, side / kMinBlockSide, 2 * available_parallelism()});
+  if (blocks <= 1) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  const int64_t per_block = (side + blocks - 1) / blocks;
+  blocks = (side + per_block - 1) / per_block;
+  parallel_for(blocks, work / blocks, [&](int64_t begin, int64_t end) {
+    for (int64_t blk = begin; blk < end; ++blk) {
+      const int64_t lo = blk * per_block;
+      const int64_t count = std::min(side, lo + per_block) - lo;
+      if (split_rows) {
+        // Row lo of op(A) starts at row lo of A, or at column lo of a transposed A.
+        const T* a_block = trans_a ? a + lo : a + lo * lda;
+        gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + lo * ldc, ldc);
+      } else {
+        const T* b_block = trans_b ? b + lo * ldb : b + lo;
+        gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + lo, ldc);
+      }
+    }
+  });
+}
+
+#define ARUNTIME_INSTANTIATE_GEMM(T)                                                           \
+  template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, \
+                        int64_t, T, T*, int64_t);                                              \
+  template void gemm_parallel<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,  \
+                                 const T*, int64_t, T, T*, int64_t);
+
+ARUNTIME_INSTANTIATE_GEMM(float)
+ARUNTIME_INSTANTIATE_GEMM(double)
+ARUNTIME_INSTANTIATE_GEMM(int32_t)
+ARUNTIME_INSTANTIATE_GEMM(int64_t)
+ARUNTIME_INSTANTIATE_GEMM(uint32_t)
+ARUNTIME_INSTANTIATE_GEMM(uint64_t)
+
+#undef ARUNTIME_INSTANTIATE_GEMM
+
+}  // namespace aruntime::kernels

@@ -1,0 +1,26 @@
+// Dense matrix products on row-major memory, computed with Eigen (single-threaded per call) and
+// split over kernels::parallel_for in the *_parallel variants.
+#pragma once
+
+#include "kernels/parallel.h"
+
+#include <cstdint>
+
+namespace aruntime::kernels {
+
+// C[m x n] = alpha * op(A) * op(B) + beta * C, where op(A) is m x k and op(B) is k x n. All
+// matrices are row-major with the given leading dimensions (distance between rows); a transposed
+// operand is stored as its transpose (k x m for A, n x k for B). With beta == 0, C is only written,
+// so it may hold garbage on entry. Instantiated for float, double, int32_t, int64_t, uint32_t and
+// uint64_t.
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+          int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+// Same contract as gemm(), with the rows (or columns, when there are more of them) of C split into
+// blocks computed in parallel.
+template <typename T>
+void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+
+}  // namespace aruntime::kernels

@@ -1,0 +1,67 @@
+// Helpers shared by the CPU NN, reduction and resize kernels: half-precision promotion, reading
+// small parameter tensors, and the window attributes of Conv and the pools.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/kernel.h"
+#include "core/kernel_registry.h"
+
+namespace aruntime::cpu {
+
+// Families registered from their own files by register_nn_kernels().
+void register_gemm_kernels(KernelRegistry& registry);
+void register_conv_kernels(KernelRegistry& registry);
+void register_pool_kernels(KernelRegistry& registry);
+
+inline constexpr int kMaxOpset = 23;
+
+bool is_half(DataType type);  // float16 or bfloat16
+
+// Runs `body` on a view of `ctx` in which float16/bfloat16 inputs read as float32 tensors and the
+// float32 outputs that `body` allocates are stored back as `half_type`. Other inputs and outputs
+// (int64 indices, shape inputs) pass through unchanged.
+void compute_in_float32(KernelContext& ctx, DataType half_type,
+                        const std::function<void(KernelContext&)>& body);
+
+// Element-wise conversions between a half type and float32 (host tensors of equal size).
+void half_to_float(const Tensor& src, float* dst);
+void float_to_half(const float* src, Tensor& dst);
+
+// Values of a (small) numeric tensor as doubles, for parameters such as scales, roi or BN stats.
+std::vector<double> tensor_to_doubles(const Tensor& tensor);
+
+// "[1,2,3]"
+std::string ints_to_string(const std::vector<int64_t>& values);
+
+enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
+
+// kernel_shape / strides / dilations / pads / auto_pad of Conv and the pools, validated for
+// values (positive kernel, strides and dilations; non-negative pads; consistent counts). Empty
+// vectors mean "not given". Throws Error(kInvalidModel) naming the node.
+struct WindowAttributes {
+  std::vector<int64_t> kernel_shape;
+  std::vector<int64_t> strides;
+  std::vector<int64_t> dilations;
+  std::vector<int64_t> pads;
+  AutoPad auto_pad = AutoPad::kNotSet;
+};
+WindowAttributes read_window_attributes(const Node& node, bool kernel_shape_required);
+
+// The per-axis geometry of a sliding window over `input_spatial`.
+struct WindowGeometry {
+  std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end, output;
+};
+
+// Output sizes and effective pads following the ONNX formulas (auto_pad SAME_* / VALID, explicit
+// pads with optional ceil_mode, where a last window starting in the end padding is dropped).
+// Throws Error(kInvalidArgument) naming the node when the attribute counts do not match the
+// input rank or the input is smaller than the window.
+WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
+                              const std::vector<int64_t>& input_spatial,
+                              const std::vector<int64_t>& kernel, bool ceil_mode);
+
+}  // namespace aruntime::cpu
