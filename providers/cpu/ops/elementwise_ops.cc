@@ -8,6 +8,7 @@
 #include "kernels/broadcast.h"
 #include "kernels/cast.h"
 #include "kernels/elementwise.h"
+#include "providers/cpu/ops/elementwise_extra.h"
 #include "providers/cpu/ops/registrations.h"
 
 namespace aruntime::cpu {
@@ -475,6 +476,9 @@ void register_elementwise_kernels(KernelRegistry& registry) {
   // Clip: bounds are attributes before opset 11 and inputs from 11 (integer types from 12).
   registry.add("Clip", 6, 10, {0}, types::kFloats, make_kernel<ClipKernel>());
   registry.add("Clip", 11, 23, {0, 1, 2}, types::kNumeric, make_kernel<ClipKernel>());
+
+  register_logic_kernels(registry);
+  register_variadic_kernels(registry);
 }
 
 }  // namespace aruntime::cpu
