@@ -50,21 +50,12 @@ void check_same_type(const Node& node, const Tensor& a, const Tensor& b, size_t 
   }
 }
 
-class MatMul final : public OpKernel {
+class MatMul final : public HalfAsFloat32Kernel {
  public:
   explicit MatMul(const KernelInfo& info) { (void)info; }
 
-  void compute(KernelContext& ctx) const override {
-    const DataType type = ctx.required_input(0).dtype();
-    if (is_half(type)) {
-      compute_in_float32(ctx, type, [this](KernelContext& c) { run(c); });
-    } else {
-      run(ctx);
-    }
-  }
-
  private:
-  void run(KernelContext& ctx) const {
+  void run(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& a = ctx.required_input(0);
     const Tensor& b = ctx.required_input(1);
@@ -164,7 +155,7 @@ class MatMul final : public OpKernel {
   }
 };
 
-class Gemm final : public OpKernel {
+class Gemm final : public HalfAsFloat32Kernel {
  public:
   explicit Gemm(const KernelInfo& info)
       : trans_a_(info.node().attr_int("transA", 0) != 0),
@@ -172,17 +163,8 @@ class Gemm final : public OpKernel {
         alpha_(info.node().attr_float("alpha", 1.0f)),
         beta_(info.node().attr_float("beta", 1.0f)) {}
 
-  void compute(KernelContext& ctx) const override {
-    const DataType type = ctx.required_input(0).dtype();
-    if (is_half(type)) {
-      compute_in_float32(ctx, type, [this](KernelContext& c) { run(c); });
-    } else {
-      run(ctx);
-    }
-  }
-
  private:
-  void run(KernelContext& ctx) const {
+  void run(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& a = ctx.required_input(0);
     const Tensor& b = ctx.required_input(1);

@@ -27,6 +27,23 @@ bool is_half(DataType type);  // float16 or bfloat16
 void compute_in_float32(KernelContext& ctx, DataType half_type,
                         const std::function<void(KernelContext&)>& body);
 
+// A kernel whose float16/bfloat16 inputs are computed in float32 (through compute_in_float32);
+// subclasses implement run() for float32 and the other types they accept.
+class HalfAsFloat32Kernel : public OpKernel {
+ public:
+  void compute(KernelContext& ctx) const final {
+    const DataType type = ctx.required_input(0).dtype();
+    if (is_half(type)) {
+      compute_in_float32(ctx, type, [this](KernelContext& c) { run(c); });
+    } else {
+      run(ctx);
+    }
+  }
+
+ protected:
+  virtual void run(KernelContext& ctx) const = 0;
+};
+
 // Element-wise conversions between a half type and float32 (host tensors of equal size).
 void half_to_float(const Tensor& src, float* dst);
 void float_to_half(const float* src, Tensor& dst);

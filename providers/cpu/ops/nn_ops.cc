@@ -16,22 +16,13 @@ namespace {
 
 // Softmax before opset 13 flattens the input to 2-D at `axis` (default 1) and normalises each
 // row; from 13 it normalises along the single axis `axis` (default -1).
-class Softmax final : public OpKernel {
+class Softmax final : public HalfAsFloat32Kernel {
  public:
   explicit Softmax(const KernelInfo& info)
       : flatten_(info.opset() < 13), axis_(info.node().attr_int("axis", flatten_ ? 1 : -1)) {}
 
-  void compute(KernelContext& ctx) const override {
-    const DataType type = ctx.required_input(0).dtype();
-    if (is_half(type)) {
-      compute_in_float32(ctx, type, [this](KernelContext& c) { run(c); });
-    } else {
-      run(ctx);
-    }
-  }
-
  private:
-  void run(KernelContext& ctx) const {
+  void run(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
