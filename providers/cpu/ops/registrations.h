@@ -12,7 +12,8 @@ void register_elementwise_kernels(KernelRegistry& registry);
 void register_tensor_kernels(KernelRegistry& registry);
 // MatMul Gemm Conv MaxPool AveragePool GlobalAveragePool GlobalMaxPool BatchNormalization Softmax
 void register_nn_kernels(KernelRegistry& registry);
-// ReduceMean
+// ReduceSum ReduceMean ReduceProd ReduceMax ReduceMin ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSum
+// ReduceLogSumExp ArgMax ArgMin
 void register_reduction_kernels(KernelRegistry& registry);
 // Resize
 void register_resize_kernels(KernelRegistry& registry);
