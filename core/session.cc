@@ -81,6 +81,7 @@ class SessionImpl {
  public:
   SessionImpl(Model model, const SessionOptions& options) : model_(std::move(model)), options_(options) {
     const auto t0 = std::chrono::steady_clock::now();
+    refuse_non_tensor_values();
     infer_types(*model_.graph);
     create_providers();
     create_arenas();
@@ -154,6 +155,21 @@ class SessionImpl {
   }
 
  private:
+  // The executor's values are tensors; sequence, optional and map values at the graph boundary
+  // are refused up front rather than failing mid-run.
+  void refuse_non_tensor_values() const {
+    const Graph& g = *model_.graph;
+    for (const auto* list : {&g.inputs, &g.outputs}) {
+      for (const ValueInfo& v : *list) {
+        if (v.type.kind == ValueKind::kTensor || v.type.kind == ValueKind::kUnknown) continue;
+        throw_error(ErrorCode::kNotImplemented,
+                    model_.origin + ": graph " + (list == &g.inputs ? "input" : "output") + " '" + v.name +
+                        "' has type " + v.type.to_string() +
+                        "; sequence, optional and map values are not supported yet (tensors only)");
+      }
+    }
+  }
+
   void create_providers() {
     std::vector<std::string> names = options_.providers;
     if (names.empty()) names = {"cpu"};

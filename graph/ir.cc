@@ -24,6 +24,7 @@ std::string TypeInfo::to_string() const {
   std::string s;
   if (kind == ValueKind::kSequence) s = "seq(";
   if (kind == ValueKind::kOptional) s = "optional(";
+  if (kind == ValueKind::kMap) s = "map(";
   s += std::string(data_type_name(dtype));
   if (shape) {
     s += "[";
@@ -33,7 +34,7 @@ std::string TypeInfo::to_string() const {
     }
     s += "]";
   }
-  if (kind == ValueKind::kSequence || kind == ValueKind::kOptional) s += ")";
+  if (kind == ValueKind::kSequence || kind == ValueKind::kOptional || kind == ValueKind::kMap) s += ")";
   return s;
 }
 

@@ -155,6 +155,21 @@ TEST(Session, ImpossibleReshapeFailsAtRunNamingTheNode) {
   EXPECT_EQ(msg.find('\n'), std::string::npos);
 }
 
+TEST(Session, SequenceValuesAtTheGraphBoundaryAreRefusedAtCreation) {
+  onnx::ModelProto m = base_model();
+  auto* g = m.mutable_graph();
+  auto* in = g->add_input();
+  in->set_name("seq");
+  in->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(
+      onnx::TensorProto::FLOAT);
+  *g->add_output() = *in;
+  g->mutable_output(0)->set_name("out");
+  add_node(g, "id", "Identity", {"seq"}, {"out"});
+  std::string msg = error_of([&] { make_session(m.SerializeAsString()); });
+  EXPECT_EQ(msg, "model.onnx: graph input 'seq' has type seq(float32); sequence, optional and map values are "
+                 "not supported yet (tensors only)");
+}
+
 TEST(Session, ConcurrentRunsGiveTheSameResults) {
   Session s = make_session(add_relu_model());
   std::vector<float> x(3 * 64);
