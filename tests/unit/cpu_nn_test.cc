@@ -667,21 +667,6 @@ TEST(CpuNnBatchNorm, Opset7SpatialZero) {
                          0.4374978f, -0.5606495f, -0.6325822f, 1.99998f, 0.8623704f, -0.1804208f}));
 }
 
-TEST(CpuNnBatchNorm, TrainingModeIsNotImplemented) {
-  expect_error(
-      [] {
-        OpTest("BatchNormalization", 15)
-            .attr("training_mode", int64_t{1})
-            .input(pattern({1, 2, 2, 2}))
-            .input(f32({2}, {1, 1}))
-            .input(f32({2}, {0, 0}))
-            .input(f32({2}, {0, 0}))
-            .input(f32({2}, {1, 1}))
-            .run();
-      },
-      ErrorCode::kNotImplemented, {"test_BatchNormalization", "training_mode"});
-}
-
 TEST(CpuNnBatchNorm, WrongStatisticsSize) {
   expect_error(
       [] {

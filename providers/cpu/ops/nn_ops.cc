@@ -1,5 +1,8 @@
 // Softmax and BatchNormalization, plus the registration of every NN kernel family (MatMul/Gemm in
 // gemm_ops.cc, Conv in conv_ops.cc, the pools in pool_ops.cc).
+#include <algorithm>
+#include <type_traits>
+
 #include "kernels/batch_norm.h"
 #include "kernels/softmax.h"
 #include "providers/cpu/ops/nn_common.h"
@@ -56,34 +59,38 @@ class Softmax final : public HalfAsFloat32Kernel {
   int64_t axis_;
 };
 
-// Inference-mode BatchNormalization, opsets 7 to 15+: Y = (X - mean) / sqrt(var + eps) * scale + B
-// folded into one multiplier and offset per channel. Opset 7/8 with spatial=0 normalises each
-// position of a sample separately (parameters of shape [C, D1, ...]).
+// BatchNormalization, opsets 7 to 15+: Y = (X - mean) / sqrt(var + eps) * scale + B folded into
+// one multiplier and offset per channel. In inference mode mean/var are the inputs; opset 7/8 with
+// spatial=0 normalises each position of a sample separately (parameters of shape [C, D1, ...]).
+// From opset 14, training_mode=1 normalises with the batch's own mean and population variance
+// over every axis but 1 and optionally outputs the momentum-blended running statistics.
 class BatchNormalization final : public OpKernel {
  public:
   explicit BatchNormalization(const KernelInfo& info)
       : epsilon_(info.node().attr_float("epsilon", 1e-5f)),
-        per_element_(info.opset() < 9 && info.node().attr_int("spatial", 1) == 0) {
+        momentum_(info.node().attr_float("momentum", 0.9f)),
+        per_element_(info.opset() < 9 && info.node().attr_int("spatial", 1) == 0),
+        training_(info.opset() >= 14 && info.node().attr_int("training_mode", 0) != 0) {
     const Node& node = info.node();
     if (info.opset() >= 14) {
-      if (node.attr_int("training_mode", 0) != 0) {
-        throw_error(ErrorCode::kNotImplemented,
-                    node.describe() + ": training_mode=1 is not supported (inference only)");
-      }
-      if (node.has_output(1) || node.has_output(2)) {
+      if (!training_ && (node.has_output(1) || node.has_output(2))) {
         throw_error(ErrorCode::kInvalidModel,
                     node.describe() +
                         ": outputs running_mean/running_var are only valid with training_mode=1");
       }
     } else {
+      // Before opset 14 training mode is signalled by the extra outputs, and the spec leaves
+      // saved_mean/saved_var (and whether Y uses batch or running statistics) undefined.
       for (size_t i = 1; i < node.outputs.size(); ++i) {
         if (node.has_output(i)) {
           throw_error(ErrorCode::kNotImplemented,
-                      node.describe() + ": output " + std::to_string(i) +
-                          " requests training mode, which is not supported (inference only)");
+                      node.describe() + ": output " + std::to_string(i) + " requests the opset " +
+                          std::to_string(info.opset()) +
+                          " training mode, which is not supported (use opset 14+ training_mode)");
         }
       }
     }
+    if (training_) return;  // the statistics come from each batch
     // Constant statistics fold into the coefficients once.
     const Tensor* params[4];
     bool all_constant = true;
@@ -98,6 +105,10 @@ class BatchNormalization final : public OpKernel {
   }
 
   void compute(KernelContext& ctx) const override {
+    if (training_) {
+      compute_training(ctx);
+      return;
+    }
     const DataType type = ctx.required_input(0).dtype();
     if (is_half(type)) {
       compute_in_float32(ctx, type, [this](KernelContext& c) { run(c); });
@@ -131,11 +142,7 @@ class BatchNormalization final : public OpKernel {
   void run(KernelContext& ctx) const {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    if (x.rank() < 2) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input X has shape " +
-                                                   x.shape().to_string() +
-                                                   ", expected [N, C, D1, ...]");
-    }
+    check_rank(node, x);
     std::vector<double> computed_multiplier, computed_offset;
     const std::vector<double>* multiplier = &multiplier_;
     const std::vector<double>* offset = &offset_;
@@ -172,8 +179,92 @@ class BatchNormalization final : public OpKernel {
     }
   }
 
+  static void check_rank(const Node& node, const Tensor& x) {
+    if (x.rank() < 2) {
+      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input X has shape " +
+                                                   x.shape().to_string() +
+                                                   ", expected [N, C, D1, ...]");
+    }
+  }
+
+  // Half inputs are widened to float32 here rather than through compute_in_float32, because the
+  // running statistics keep the type of input_mean/input_var, which need not be X's type.
+  void compute_training(KernelContext& ctx) const {
+    const Node& node = ctx.node();
+    const Tensor& x = ctx.required_input(0);
+    check_rank(node, x);
+    const int64_t batch = x.shape()[0], channels = x.shape()[1];
+    const int64_t spatial = x.shape().size_from_to(2, x.rank());
+    const Tensor* params[4];
+    const char* names[4] = {"scale", "B", "input_mean", "input_var"};
+    for (size_t i = 0; i < 4; ++i) {
+      params[i] = &ctx.required_input(i + 1);
+      if (params[i]->rank() != 1 || params[i]->num_elements() != channels) {
+        throw_error(ErrorCode::kInvalidArgument,
+                    node.describe() + ": " + names[i] + " has shape " +
+                        params[i]->shape().to_string() + ", expected [" + std::to_string(channels) +
+                        "] for input X of shape " + x.shape().to_string());
+      }
+    }
+    const std::vector<double> scale = tensor_to_doubles(*params[0]);
+    const std::vector<double> bias = tensor_to_doubles(*params[1]);
+    std::vector<double> mean(channels), var(channels), multiplier(channels), offset(channels);
+    auto normalize = [&](const auto* in, auto* out) {
+      using T = std::remove_cv_t<std::remove_pointer_t<decltype(in)>>;
+      kernels::batch_norm_statistics(in, batch, channels, spatial, mean.data(), var.data());
+      kernels::batch_norm_coefficients(scale.data(), bias.data(), mean.data(), var.data(), channels,
+                                       epsilon_, multiplier.data(), offset.data());
+      if (x.num_elements() == 0) return;
+      const std::vector<T> m(multiplier.begin(), multiplier.end());
+      const std::vector<T> o(offset.begin(), offset.end());
+      kernels::batch_norm_apply(in, out, batch, channels, spatial, m.data(), o.data(), false);
+    };
+    if (x.dtype() == DataType::kFloat32) {
+      Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
+      normalize(x.data<float>(), y.data<float>());
+    } else if (x.dtype() == DataType::kFloat64) {
+      Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
+      normalize(x.data<double>(), y.data<double>());
+    } else if (is_half(x.dtype())) {
+      Tensor x_float = ctx.allocate_temp(x.shape(), DataType::kFloat32);
+      Tensor y_float = ctx.allocate_temp(x.shape(), DataType::kFloat32);
+      half_to_float(x, x_float.data<float>());
+      normalize(x_float.data<float>(), y_float.data<float>());
+      Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
+      float_to_half(y_float.data<float>(), y);
+    } else {
+      unsupported_type(node, x.dtype());
+    }
+    write_running_statistic(ctx, 1, *params[2], mean);
+    write_running_statistic(ctx, 2, *params[3], var);
+  }
+
+  // Output `index` = previous * momentum + current * (1 - momentum), in the type of `previous`.
+  void write_running_statistic(KernelContext& ctx, size_t index, const Tensor& previous,
+                               const std::vector<double>& current) const {
+    if (index >= ctx.num_outputs() || !ctx.output_requested(index)) return;
+    std::vector<double> blended = tensor_to_doubles(previous);
+    const double momentum = momentum_;
+    for (size_t c = 0; c < blended.size(); ++c) {
+      blended[c] = blended[c] * momentum + current[c] * (1.0 - momentum);
+    }
+    Tensor& out = ctx.allocate_output(index, previous.shape(), previous.dtype());
+    if (previous.dtype() == DataType::kFloat32) {
+      std::copy(blended.begin(), blended.end(), out.data<float>());
+    } else if (previous.dtype() == DataType::kFloat64) {
+      std::copy(blended.begin(), blended.end(), out.data<double>());
+    } else if (is_half(previous.dtype())) {
+      const std::vector<float> narrowed(blended.begin(), blended.end());
+      float_to_half(narrowed.data(), out);
+    } else {
+      unsupported_type(ctx.node(), previous.dtype());
+    }
+  }
+
   double epsilon_;
+  double momentum_;
   bool per_element_;
+  bool training_;
   bool folded_ = false;
   std::vector<double> multiplier_, offset_;
 };
@@ -199,7 +290,7 @@ void register_nn_kernels(KernelRegistry& registry) {
   bn.end_version = kMaxOpset;
   bn.constraints = {{"T", {0}, {0}, types::kFloats},
                     {"T1", {1, 2}, {}, types::kFloats},
-                    {"T2", {3, 4}, {}, types::kFloats}};
+                    {"T2", {3, 4}, {1, 2}, types::kFloats}};
   bn.factory = make_kernel<BatchNormalization>();
   registry.add(std::move(bn));
 }
