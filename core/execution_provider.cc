@@ -22,6 +22,16 @@ std::vector<DataType> GraphView::output_types(const Node& node) const {
   return types_of(graph_, node.outputs);
 }
 
+std::vector<ValueKind> GraphView::input_kinds(const Node& node) const {
+  std::vector<ValueKind> kinds;
+  kinds.reserve(node.inputs.size());
+  for (const auto& n : node.inputs) {
+    const TypeInfo* info = n.empty() ? nullptr : graph_.find_type(n);
+    kinds.push_back(info ? info->kind : ValueKind::kTensor);
+  }
+  return kinds;
+}
+
 std::unique_ptr<OpKernel> ExecutionProvider::create_kernel(const CapabilityClaim& claim,
                                                            const KernelInfo& info) const {
   if (claim.kernel == nullptr || !claim.kernel->factory) {
@@ -41,7 +51,8 @@ CapabilityReport KernelRegistryProvider::capabilities(const GraphView& view) con
   for (NodeIndex i = 0; i < view.num_nodes(); ++i) {
     if (!view.is_available(i)) continue;
     const Node& node = view.node(i);
-    KernelMatch m = registry_.find(node, view.opset(node), view.input_types(node), view.output_types(node));
+    KernelMatch m = registry_.find(node, view.opset(node), view.input_types(node), view.output_types(node),
+                                   view.input_kinds(node));
     if (m) {
       report.claims.push_back({CapabilityClaim::Kind::kKernel, {i}, m.def});
     } else {

@@ -30,6 +30,7 @@ class GraphView {
   int64_t opset(const Node& node) const { return model_.opset(node.domain); }
   std::vector<DataType> input_types(const Node& node) const;
   std::vector<DataType> output_types(const Node& node) const;
+  std::vector<ValueKind> input_kinds(const Node& node) const;
 
  private:
   const Model& model_;

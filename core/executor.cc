@@ -8,16 +8,26 @@ namespace {
 
 class StepContext final : public KernelContext {
  public:
-  StepContext(const ExecutionPlan& plan, const ExecutionStep& step, std::vector<Tensor>& values,
+  StepContext(const ExecutionPlan& plan, const ExecutionStep& step, std::vector<Value>& values,
               Allocator& output_allocator)
       : plan_(plan), step_(step), values_(values), output_allocator_(output_allocator) {}
 
   const Node& node() const override { return *step_.node; }
   size_t num_inputs() const override { return step_.inputs.size(); }
-  const Tensor* input(size_t i) const override {
+  const Value* input_value(size_t i) const override {
     if (i >= step_.inputs.size() || step_.inputs[i] < 0) return nullptr;
-    const Tensor& t = values_[step_.inputs[i]];
-    return t.defined() ? &t : nullptr;
+    const Value& v = values_[step_.inputs[i]];
+    return v.defined() ? &v : nullptr;
+  }
+  const Tensor* input(size_t i) const override {
+    const Value* v = input_value(i);
+    if (v == nullptr) return nullptr;
+    if (!v->is_tensor()) {
+      throw_error(ErrorCode::kInvalidArgument, node().describe() + ": input " + std::to_string(i) + " ('" +
+                                                   node().inputs[i] + "') is a " + v->type_string() +
+                                                   ", expected a tensor");
+    }
+    return &v->tensor();
   }
   size_t num_outputs() const override { return step_.outputs.size(); }
   bool output_requested(size_t i) const override { return i < step_.outputs.size() && step_.outputs[i] >= 0; }
@@ -31,12 +41,13 @@ class StepContext final : public KernelContext {
     int slot = step_.outputs[i];
     // Graph outputs go straight to caller-owned memory; everything else to the step's arena.
     Allocator& alloc = plan_.slot_is_output[slot] ? output_allocator_ : *step_.allocator;
-    values_[slot] = Tensor(dtype, shape, alloc);
-    return values_[slot];
+    values_[slot] = Value(Tensor(dtype, shape, alloc));
+    return values_[slot].tensor();
   }
-  void set_output(size_t i, Tensor tensor) override {
+  void set_output(size_t i, Tensor tensor) override { set_output_value(i, Value(std::move(tensor))); }
+  void set_output_value(size_t i, Value value) override {
     check_output_index(i);
-    if (step_.outputs[i] >= 0) values_[step_.outputs[i]] = std::move(tensor);
+    if (step_.outputs[i] >= 0) values_[step_.outputs[i]] = std::move(value);
   }
   Tensor allocate_temp(const Shape& shape, DataType dtype) override {
     return Tensor(dtype, shape, *step_.allocator);
@@ -52,15 +63,32 @@ class StepContext final : public KernelContext {
 
   const ExecutionPlan& plan_;
   const ExecutionStep& step_;
-  std::vector<Tensor>& values_;
+  std::vector<Value>& values_;
   Allocator& output_allocator_;
   std::deque<Tensor> scratch_;  // deque: references stay valid as it grows
 };
 
+// Data pointers of every tensor in `v`.
+void collect_buffers(const Value& v, std::vector<const void*>& out) {
+  switch (v.kind()) {
+    case ValueKind::kTensor:
+      if (v.defined()) out.push_back(v.tensor().raw_data());
+      break;
+    case ValueKind::kSequence:
+      for (const Tensor& t : v.elements()) out.push_back(t.raw_data());
+      break;
+    case ValueKind::kOptional:
+      if (v.has_element()) collect_buffers(v.element(), out);
+      break;
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
-std::vector<Tensor> SequentialExecutor::run(std::vector<Tensor> inputs) const {
-  std::vector<Tensor> values(plan_.slot_names.size());
+std::vector<Value> SequentialExecutor::run(std::vector<Value> inputs) const {
+  std::vector<Value> values(plan_.slot_names.size());
   // Buffers the caller or the session owns: an output may never be handed back sharing one.
   std::vector<const void*> foreign;
   for (const auto& [slot, tensor] : plan_.constants) {
@@ -69,7 +97,7 @@ std::vector<Tensor> SequentialExecutor::run(std::vector<Tensor> inputs) const {
   }
   for (size_t i = 0; i < inputs.size() && i < plan_.graph_input_slots.size(); ++i) {
     if (inputs[i].defined()) {
-      foreign.push_back(inputs[i].raw_data());
+      collect_buffers(inputs[i], foreign);
       values[plan_.graph_input_slots[i]] = std::move(inputs[i]);
     }
   }
@@ -93,14 +121,21 @@ std::vector<Tensor> SequentialExecutor::run(std::vector<Tensor> inputs) const {
                                                   std::to_string(i) + " ('" + step.node->outputs[i] + "')");
       }
     }
-    for (int slot : step.release_after) values[slot] = Tensor();
+    for (int slot : step.release_after) values[slot] = Value();
   }
-  std::vector<Tensor> outputs;
+  std::vector<Value> outputs;
   outputs.reserve(plan_.graph_output_slots.size());
+  std::vector<const void*> returned;
   for (int slot : plan_.graph_output_slots) {
-    Tensor t = std::move(values[slot]);
+    Value v = std::move(values[slot]);
+    if (!v.is_tensor()) {
+      // Sequences and optionals are small containers; copying them keeps ownership simple.
+      outputs.push_back(v.deep_copy());
+      continue;
+    }
+    Tensor t = std::move(v.tensor());
     bool shared = t.allocator() != &output_allocator_;
-    for (const Tensor& prev : outputs) shared = shared || (prev.raw_data() == t.raw_data() && t.byte_size() > 0);
+    for (const void* p : returned) shared = shared || (p == t.raw_data() && t.byte_size() > 0);
     for (const void* p : foreign) shared = shared || (p == t.raw_data() && t.byte_size() > 0);
     // A graph output that aliases a feed, a constant, arena memory or another output is copied, so
     // the caller owns every returned buffer outright.
@@ -109,7 +144,8 @@ std::vector<Tensor> SequentialExecutor::run(std::vector<Tensor> inputs) const {
       owned.copy_from(t);
       t = std::move(owned);
     }
-    outputs.push_back(std::move(t));
+    returned.push_back(t.raw_data());
+    outputs.push_back(Value(std::move(t)));
   }
   return outputs;
 }

@@ -16,10 +16,10 @@ class SequentialExecutor {
   SequentialExecutor(const ExecutionPlan& plan, const std::string& origin, Allocator& output_allocator)
       : plan_(plan), origin_(origin), output_allocator_(output_allocator) {}
 
-  // `inputs` is index-aligned with plan.graph_input_slots (undefined Tensor = not fed; the
+  // `inputs` is index-aligned with plan.graph_input_slots (undefined Value = not fed; the
   // session has already validated feeds). Returns one tensor per graph output, owned by the
   // caller (never a view of arena memory or of a feed).
-  std::vector<Tensor> run(std::vector<Tensor> inputs) const;
+  std::vector<Value> run(std::vector<Value> inputs) const;
 
  private:
   const ExecutionPlan& plan_;

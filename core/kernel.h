@@ -10,6 +10,7 @@
 
 #include "aruntime/allocator.h"
 #include "aruntime/tensor.h"
+#include "aruntime/value.h"
 #include "graph/ir.h"
 
 namespace aruntime {
@@ -52,8 +53,11 @@ class KernelContext {
 
   virtual const Node& node() const = 0;
   virtual size_t num_inputs() const = 0;
-  // Input i, or nullptr when the node omits it.
+  // Input i as a tensor, or nullptr when the node omits it. Throws Error(kInvalidArgument) when
+  // the input is a sequence or an optional: kernels for those read input_value().
   virtual const Tensor* input(size_t i) const = 0;
+  // Input i whatever its kind, or nullptr when the node omits it.
+  virtual const Value* input_value(size_t i) const = 0;
   virtual size_t num_outputs() const = 0;
   // False for an omitted optional output; kernels may skip computing it.
   virtual bool output_requested(size_t i) const = 0;
@@ -61,6 +65,8 @@ class KernelContext {
   virtual Tensor& allocate_output(size_t i, const Shape& shape, DataType dtype) = 0;
   // Makes output i an existing tensor, typically a view of an input (Identity, Reshape).
   virtual void set_output(size_t i, Tensor tensor) = 0;
+  // Makes output i a value of any kind (sequence and optional ops, Identity).
+  virtual void set_output_value(size_t i, Value value) = 0;
   // Scratch memory from the run's arena, released when the tensor is destroyed.
   virtual Tensor allocate_temp(const Shape& shape, DataType dtype) = 0;
 

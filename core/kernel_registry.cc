@@ -52,8 +52,16 @@ std::string type_list(const std::vector<DataType>& types) {
 
 // Empty when `def` accepts the types; otherwise why not.
 std::string type_mismatch(const KernelDef& def, const std::vector<DataType>& in,
-                          const std::vector<DataType>& out) {
+                          const std::vector<DataType>& out, const std::vector<ValueKind>& kinds) {
   for (const auto& c : def.constraints) {
+    for (int i : c.inputs) {
+      if (i < 0 || static_cast<size_t>(i) >= kinds.size() || in[i] == DataType::kUndefined) continue;
+      const ValueKind k = kinds[i] == ValueKind::kUnknown ? ValueKind::kTensor : kinds[i];
+      if (std::find(c.kinds.begin(), c.kinds.end(), k) == c.kinds.end()) {
+        return "input " + std::to_string(i) + " is a " + std::string(value_kind_name(k)) +
+               ", which this kernel does not take";
+      }
+    }
     auto check = [&](const std::vector<DataType>& types, int idx, const char* what) -> std::string {
       if (idx < 0 || static_cast<size_t>(idx) >= types.size()) return {};
       DataType t = types[idx];
@@ -78,7 +86,8 @@ std::string type_mismatch(const KernelDef& def, const std::vector<DataType>& in,
 }  // namespace
 
 KernelMatch KernelRegistry::find(const Node& node, int64_t opset, const std::vector<DataType>& input_types,
-                                 const std::vector<DataType>& output_types) const {
+                                 const std::vector<DataType>& output_types,
+                                 const std::vector<ValueKind>& input_kinds) const {
   KernelMatch m;
   auto it = defs_.find({node.domain, node.op_type});
   if (it == defs_.end()) {
@@ -98,7 +107,7 @@ KernelMatch KernelRegistry::find(const Node& node, int64_t opset, const std::vec
       versions += std::to_string(def.end_version);
     }
     if (opset < def.since_version || opset > def.end_version) continue;
-    std::string r = type_mismatch(def, input_types, output_types);
+    std::string r = type_mismatch(def, input_types, output_types, input_kinds);
     if (r.empty()) {
       m.def = &def;
       return m;

@@ -16,6 +16,8 @@ struct TypeConstraint {
   std::vector<int> inputs;          // input indices bound to this constraint
   std::vector<int> outputs;         // output indices bound to this constraint
   std::vector<DataType> allowed;
+  // Kinds of value the bound inputs may be (sequences, optionals: element types in `allowed`).
+  std::vector<ValueKind> kinds = {ValueKind::kTensor};
 };
 
 struct KernelDef {
@@ -52,8 +54,10 @@ class KernelRegistry {
   void add(const std::string& op_type, int since, int end, std::vector<int> typed_inputs,
            std::vector<DataType> allowed, KernelFactory factory, const std::string& domain = "");
 
+  // `input_kinds` (index-aligned with the inputs) defaults to tensors when empty.
   KernelMatch find(const Node& node, int64_t opset, const std::vector<DataType>& input_types,
-                   const std::vector<DataType>& output_types) const;
+                   const std::vector<DataType>& output_types,
+                   const std::vector<ValueKind>& input_kinds = {}) const;
   // Every (domain, op_type) pair with at least one kernel, for docs and `aruntime providers`.
   std::vector<std::pair<std::string, std::string>> ops() const;
   size_t size() const;

@@ -81,7 +81,7 @@ class SessionImpl {
  public:
   SessionImpl(Model model, const SessionOptions& options) : model_(std::move(model)), options_(options) {
     const auto t0 = std::chrono::steady_clock::now();
-    refuse_non_tensor_values();
+    refuse_unsupported_values();
     infer_types(*model_.graph);
     create_providers();
     create_arenas();
@@ -111,10 +111,10 @@ class SessionImpl {
     return n;
   }
 
-  std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& output_names) const {
+  std::vector<Value> run(const std::map<std::string, Value>& feeds, const std::vector<std::string>& output_names) const {
     const Graph& g = *model_.graph;
-    std::vector<Tensor> ordered(g.inputs.size());
-    for (const auto& [name, tensor] : feeds) {
+    std::vector<Value> ordered(g.inputs.size());
+    for (const auto& [name, value] : feeds) {
       auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
       if (it == g.inputs.end()) {
         std::vector<std::string> names;
@@ -122,8 +122,8 @@ class SessionImpl {
         throw_error(ErrorCode::kInvalidArgument, model_.origin + ": feed '" + name +
                                                      "' is not an input of the model (inputs: " + join(names) + ")");
       }
-      validate_feed(*it, tensor);
-      ordered[it - g.inputs.begin()] = tensor;
+      validate_feed(*it, value);
+      ordered[it - g.inputs.begin()] = value;
     }
     for (size_t i = 0; i < g.inputs.size(); ++i) {
       if (!ordered[i].defined() && !g.is_initializer(g.inputs[i].name)) {
@@ -147,25 +147,26 @@ class SessionImpl {
         selected.push_back(it - g.outputs.begin());
       }
     }
-    std::vector<Tensor> all;
+    std::vector<Value> all;
     thread_arena_->execute([&] { all = executor_->run(std::move(ordered)); });
-    std::vector<Tensor> result;
+    std::vector<Value> result;
     for (size_t i : selected) result.push_back(all[i]);
     return result;
   }
 
+  const std::string& origin() const { return model_.origin; }
+
  private:
-  // The executor's values are tensors; sequence, optional and map values at the graph boundary
-  // are refused up front rather than failing mid-run.
-  void refuse_non_tensor_values() const {
+  // Values are tensors, sequences and optionals; maps (ai.onnx.ml) are refused up front rather
+  // than failing mid-run.
+  void refuse_unsupported_values() const {
     const Graph& g = *model_.graph;
     for (const auto* list : {&g.inputs, &g.outputs}) {
       for (const ValueInfo& v : *list) {
-        if (v.type.kind == ValueKind::kTensor || v.type.kind == ValueKind::kUnknown) continue;
+        if (v.type.kind != ValueKind::kMap) continue;
         throw_error(ErrorCode::kNotImplemented,
                     model_.origin + ": graph " + (list == &g.inputs ? "input" : "output") + " '" + v.name +
-                        "' has type " + v.type.to_string() +
-                        "; sequence, optional and map values are not supported yet (tensors only)");
+                        "' has type " + v.type.to_string() + "; map values are not supported yet");
       }
     }
   }
@@ -208,6 +209,7 @@ class SessionImpl {
   static ValueMetadata metadata_of(const ValueInfo& v) {
     ValueMetadata m;
     m.name = v.name;
+    m.kind = v.type.kind;
     m.dtype = v.type.dtype;
     if (v.type.shape) {
       m.has_shape = true;
@@ -233,9 +235,23 @@ class SessionImpl {
     }
   }
 
-  void validate_feed(const ValueInfo& declared, const Tensor& t) const {
+  void validate_feed(const ValueInfo& declared, const Value& value) const {
     const std::string where = model_.origin + ": input '" + declared.name + "'";
-    if (!t.defined()) throw_error(ErrorCode::kInvalidArgument, where + ": the fed tensor is empty (undefined)");
+    if (!value.defined()) throw_error(ErrorCode::kInvalidArgument, where + ": the fed value is empty (undefined)");
+    const ValueKind want = declared.type.kind == ValueKind::kUnknown ? value.kind() : declared.type.kind;
+    if (value.kind() != want) {
+      throw_error(ErrorCode::kInvalidArgument, where + ": expected a " + std::string(value_kind_name(want)) + " (" +
+                                                   declared.type.to_string() + "), got a " + value.type_string());
+    }
+    if (!value.is_tensor()) {
+      DataType got = value.element_type();
+      if (declared.type.dtype != DataType::kUndefined && got != declared.type.dtype) {
+        throw_error(ErrorCode::kInvalidArgument, where + ": expected " + declared.type.to_string() + ", got " +
+                                                     value.type_string());
+      }
+      return;
+    }
+    const Tensor& t = value.tensor();
     if (!t.device().is_cpu()) {
       throw_error(ErrorCode::kInvalidArgument, where + ": fed on " + t.device().to_string() + "; feeds must be host tensors");
     }
@@ -296,6 +312,24 @@ std::vector<std::string> Session::providers() const { return impl_->provider_nam
 
 std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& output_names,
                                  const RunOptions& run_options) const {
+  std::map<std::string, Value> values(feeds.begin(), feeds.end());
+  std::vector<Value> out = run_values(values, output_names, run_options);
+  std::vector<Tensor> tensors;
+  tensors.reserve(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].is_tensor()) {
+      const std::string& name = output_names.empty() ? impl_->outputs()[i].name : output_names[i];
+      throw_error(ErrorCode::kInvalidArgument, impl_->origin() + ": output '" + name + "' is a " +
+                                                   out[i].type_string() + "; use Session::run_values");
+    }
+    tensors.push_back(std::move(out[i].tensor()));
+  }
+  return tensors;
+}
+
+std::vector<Value> Session::run_values(const std::map<std::string, Value>& feeds,
+                                       const std::vector<std::string>& output_names,
+                                       const RunOptions& run_options) const {
   (void)run_options;
   return impl_->run(feeds, output_names);
 }

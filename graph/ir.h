@@ -14,6 +14,7 @@
 
 #include "aruntime/data_type.h"
 #include "aruntime/tensor.h"
+#include "aruntime/value.h"
 
 namespace aruntime {
 
@@ -29,8 +30,6 @@ struct Dim {
   bool is_static() const { return value >= 0; }
   std::string to_string() const;  // "3", "batch" or "?"
 };
-
-enum class ValueKind { kTensor, kSequence, kOptional, kMap, kUnknown };
 
 struct TypeInfo {
   ValueKind kind = ValueKind::kTensor;

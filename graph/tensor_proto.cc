@@ -1,5 +1,7 @@
 #include "graph/tensor_proto.h"
 
+#include <onnx/onnx-data_pb.h>
+
 #include <onnx/onnx_pb.h>
 
 #include <bit>
@@ -448,7 +450,9 @@ Tensor tensor_from_sparse_proto(const onnx::SparseTensorProto& proto, const std:
   return dense;
 }
 
-Tensor read_tensor_file(const std::string& path, std::string* name_out) {
+namespace {
+
+std::string read_proto_file(const std::string& path) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (ec || !fs::exists(status)) throw_error(ErrorCode::kIoError, path + ": no such file");
@@ -466,6 +470,31 @@ Tensor read_tensor_file(const std::string& path, std::string* name_out) {
   if (static_cast<uint64_t>(in.gcount()) != size) {
     throw_error(ErrorCode::kIoError, path + ": read failed");
   }
+  return bytes;
+}
+
+std::string base_dir_of(const std::string& path) {
+  return fs::absolute(fs::path(path)).parent_path().string();
+}
+
+Value sequence_from_proto(const onnx::SequenceProto& proto, DataType declared, const std::string& path) {
+  const std::string context = path + ": sequence '" + proto.name() + "'";
+  if (proto.elem_type() != onnx::SequenceProto::TENSOR && proto.elem_type() != onnx::SequenceProto::UNDEFINED) {
+    throw_error(ErrorCode::kNotImplemented, context + ": only sequences of tensors are supported");
+  }
+  std::vector<Tensor> elements;
+  for (int i = 0; i < proto.tensor_values_size(); ++i) {
+    elements.push_back(tensor_from_proto(proto.tensor_values(i), base_dir_of(path),
+                                         context + " element " + std::to_string(i)));
+  }
+  DataType type = elements.empty() ? declared : elements[0].dtype();
+  return Value::sequence(std::move(elements), type);
+}
+
+}  // namespace
+
+Tensor read_tensor_file(const std::string& path, std::string* name_out) {
+  const std::string bytes = read_proto_file(path);
   onnx::TensorProto proto;
   if (!proto.ParseFromString(bytes)) {
     throw_error(ErrorCode::kInvalidModel,
@@ -474,7 +503,38 @@ Tensor read_tensor_file(const std::string& path, std::string* name_out) {
   if (name_out != nullptr) *name_out = proto.name();
   const std::string context =
       path + (proto.name().empty() ? std::string(": tensor") : ": tensor '" + proto.name() + "'");
-  return tensor_from_proto(proto, fs::absolute(fs::path(path)).parent_path().string(), context);
+  return tensor_from_proto(proto, base_dir_of(path), context);
+}
+
+Value read_value_file(const std::string& path, ValueKind kind, DataType element_type, std::string* name_out) {
+  if (kind == ValueKind::kTensor || kind == ValueKind::kUnknown) return Value(read_tensor_file(path, name_out));
+  const std::string bytes = read_proto_file(path);
+  if (kind == ValueKind::kSequence) {
+    onnx::SequenceProto proto;
+    if (!proto.ParseFromString(bytes)) {
+      throw_error(ErrorCode::kInvalidModel, path + ": not a valid SequenceProto (protobuf parse failed)");
+    }
+    if (name_out != nullptr) *name_out = proto.name();
+    return sequence_from_proto(proto, element_type, path);
+  }
+  if (kind == ValueKind::kOptional) {
+    onnx::OptionalProto proto;
+    if (!proto.ParseFromString(bytes)) {
+      throw_error(ErrorCode::kInvalidModel, path + ": not a valid OptionalProto (protobuf parse failed)");
+    }
+    if (name_out != nullptr) *name_out = proto.name();
+    const std::string context = path + ": optional '" + proto.name() + "'";
+    if (proto.has_tensor_value()) {
+      return Value::optional(tensor_from_proto(proto.tensor_value(), base_dir_of(path), context));
+    }
+    if (proto.has_sequence_value()) return Value::optional(sequence_from_proto(proto.sequence_value(), element_type, path));
+    if (proto.elem_type() == onnx::OptionalProto::SEQUENCE) return Value::empty_optional(ValueKind::kSequence, element_type);
+    if (proto.elem_type() == onnx::OptionalProto::TENSOR || proto.elem_type() == onnx::OptionalProto::UNDEFINED) {
+      return Value::empty_optional(ValueKind::kTensor, element_type);
+    }
+    throw_error(ErrorCode::kNotImplemented, context + ": only optional tensors and sequences are supported");
+  }
+  throw_error(ErrorCode::kNotImplemented, path + ": " + std::string(value_kind_name(kind)) + " values are not supported");
 }
 
 void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto& proto) {

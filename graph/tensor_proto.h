@@ -6,6 +6,7 @@
 #include <string>
 
 #include "aruntime/tensor.h"
+#include "aruntime/value.h"
 
 namespace onnx {
 class TensorProto;
@@ -39,6 +40,11 @@ std::string onnx_data_type_name(int32_t onnx_type);
 // Reads a serialized TensorProto file (the ONNX test layout's input_K.pb / output_K.pb).
 // `name_out`, when given, receives the proto's name field.
 Tensor read_tensor_file(const std::string& path, std::string* name_out = nullptr);
+// Reads a serialized TensorProto, SequenceProto or OptionalProto file, as `kind` says (the test
+// layout stores sequence and optional values that way). `element_type` types empty sequences and
+// optionals.
+Value read_value_file(const std::string& path, ValueKind kind, DataType element_type,
+                      std::string* name_out = nullptr);
 
 // Host Tensor -> TensorProto (raw_data for numeric types, string_data for strings).
 void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto& proto);

@@ -102,6 +102,13 @@ void infer_types(Graph& graph) {
       if (out.empty()) continue;
       auto it = graph.value_types.find(out);
       if (it != graph.value_types.end() && it->second.dtype != DataType::kUndefined) continue;
+      // Identity passes sequences and optionals through unchanged.
+      if (node.op_type == "Identity" && node.domain.empty() && node.has_input(0)) {
+        if (const TypeInfo* in = graph.find_type(node.inputs[0]); in && in->kind != ValueKind::kTensor) {
+          graph.value_types[out] = *in;
+          continue;
+        }
+      }
       DataType t = output_type(graph, node, k);
       if (t == DataType::kUndefined) continue;
       if (it == graph.value_types.end()) {

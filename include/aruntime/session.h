@@ -11,6 +11,7 @@
 
 #include "aruntime/status.h"
 #include "aruntime/tensor.h"
+#include "aruntime/value.h"
 
 namespace aruntime {
 
@@ -42,7 +43,8 @@ struct SessionOptions {
 // A named value with its element type and shape as the model declares them (-1 = dynamic dim).
 struct ValueMetadata {
   std::string name;
-  DataType dtype = DataType::kUndefined;
+  ValueKind kind = ValueKind::kTensor;  // tensor, sequence (of dtype) or optional
+  DataType dtype = DataType::kUndefined;  // element type (of the tensor or the sequence elements)
   bool has_shape = false;
   std::vector<int64_t> dims;             // -1 where not static
   std::vector<std::string> dim_symbols;  // the symbolic name where one is given, else ""
@@ -91,6 +93,10 @@ class Session {
   std::vector<Tensor> run(const std::map<std::string, Tensor>& feeds,
                           const std::vector<std::string>& output_names = {},
                           const RunOptions& run_options = {}) const;
+  // The same for models whose inputs or outputs are sequences or optionals.
+  std::vector<Value> run_values(const std::map<std::string, Value>& feeds,
+                                const std::vector<std::string>& output_names = {},
+                                const RunOptions& run_options = {}) const;
 
  private:
   std::unique_ptr<SessionImpl> impl_;

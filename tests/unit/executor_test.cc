@@ -31,7 +31,10 @@ struct Harness {
   }
   std::vector<Tensor> run(std::vector<Tensor> inputs) {
     SequentialExecutor ex(plan, builder.model.origin, *cpu_heap_allocator());
-    return ex.run(std::move(inputs));
+    std::vector<Value> values(inputs.begin(), inputs.end());
+    std::vector<Tensor> out;
+    for (Value& v : ex.run(std::move(values))) out.push_back(std::move(v.tensor()));
+    return out;
   }
 };
 

@@ -1,5 +1,7 @@
 #include "tests/unit/op_test_util.h"
 
+#include <deque>
+
 namespace aruntime::testing {
 namespace {
 
@@ -12,6 +14,11 @@ class TestContext final : public KernelContext {
   const Tensor* input(size_t i) const override {
     return i < inputs_.size() && inputs_[i].defined() ? &inputs_[i] : nullptr;
   }
+  const Value* input_value(size_t i) const override {
+    if (i >= inputs_.size() || !inputs_[i].defined()) return nullptr;
+    values_.emplace_back(inputs_[i]);
+    return &values_.back();
+  }
   size_t num_outputs() const override { return outputs_.size(); }
   bool output_requested(size_t i) const override { return i < outputs_.size(); }
   Tensor& allocate_output(size_t i, const Shape& shape, DataType dtype) override {
@@ -19,6 +26,7 @@ class TestContext final : public KernelContext {
     return outputs_[i];
   }
   void set_output(size_t i, Tensor t) override { outputs_.at(i) = std::move(t); }
+  void set_output_value(size_t i, Value v) override { outputs_.at(i) = v.tensor(); }
   Tensor allocate_temp(const Shape& shape, DataType dtype) override { return Tensor(dtype, shape); }
   std::vector<Tensor>& outputs() { return outputs_; }
 
@@ -26,6 +34,7 @@ class TestContext final : public KernelContext {
   const Node& node_;
   const std::vector<Tensor>& inputs_;
   std::vector<Tensor> outputs_;
+  mutable std::deque<Value> values_;  // input_value() results; deque keeps addresses stable
 };
 
 double as_double(const Tensor& t, int64_t i) {
@@ -77,6 +86,10 @@ void expect_near(const Tensor& actual, const Tensor& expected, double rtol, doub
     double a = as_double(actual, i), e = as_double(expected, i);
     if (std::isnan(e)) {
       EXPECT_TRUE(std::isnan(a)) << "at flat index " << i;
+      continue;
+    }
+    if (std::isinf(e)) {
+      EXPECT_EQ(a, e) << "at flat index " << i;
       continue;
     }
     EXPECT_LE(std::fabs(a - e), atol + rtol * std::fabs(e)) << "at flat index " << i << ": " << a

@@ -60,42 +60,94 @@ Tensor as_declared_type(Tensor tensor, DataType declared) {
   return converted;
 }
 
+Value read_declared(const std::string& path, const ValueMetadata& declared, std::string* proto_name) {
+  Value v = read_value_file(path, declared.kind, declared.dtype, proto_name);
+  if (v.is_tensor()) return Value(as_declared_type(std::move(v.tensor()), declared.dtype));
+  return v;
+}
+
+// "" when `actual` matches `expected`, else why not. Sequences compare element by element,
+// optionals by presence and then content.
+std::string compare_values(const std::string& name, const Value& expected, const Value& actual,
+                           const Tolerance& tolerance) {
+  if (expected.kind() != actual.kind()) {
+    return "output '" + name + "' is a " + actual.type_string() + ", expected a " + expected.type_string();
+  }
+  switch (expected.kind()) {
+    case ValueKind::kTensor: {
+      Comparison c = compare_tensors(name, expected.tensor(), actual.tensor(), tolerance);
+      return c.ok() ? "" : c.message;
+    }
+    case ValueKind::kSequence: {
+      if (expected.elements().size() != actual.elements().size()) {
+        return "output '" + name + "' has " + std::to_string(actual.elements().size()) + " elements, expected " +
+               std::to_string(expected.elements().size());
+      }
+      for (size_t i = 0; i < expected.elements().size(); ++i) {
+        Comparison c = compare_tensors(name + "[" + std::to_string(i) + "]", expected.elements()[i],
+                                       actual.elements()[i], tolerance);
+        if (!c.ok()) return c.message;
+      }
+      return "";
+    }
+    case ValueKind::kOptional:
+      if (expected.has_element() != actual.has_element()) {
+        return "output '" + name + "' is " + actual.type_string() + ", expected " + expected.type_string();
+      }
+      return expected.has_element() ? compare_values(name, expected.element(), actual.element(), tolerance) : "";
+    default:
+      return "output '" + name + "': cannot compare " + std::string(value_kind_name(expected.kind())) + " values";
+  }
+}
+
+// What a data file is read as when it matches no declared value by position.
+const ValueMetadata kPlainTensor{};
+
 // Runs one data set; returns "" when every output matches, else the failure message.
 std::string check_data_set(const Session& session, const TestDataSet& data_set,
                            const Tolerance& tolerance) {
-  std::map<std::string, Tensor> feeds;
+  std::map<std::string, Value> feeds;
   std::vector<bool> input_taken(session.inputs().size(), false);
   for (size_t k = 0; k < data_set.inputs.size(); ++k) {
+    // The file's kind follows the model input it feeds: match by position first to pick the
+    // reader, then by the proto's name.
+    const ValueMetadata& guess = k < session.inputs().size() ? session.inputs()[k] : kPlainTensor;
     std::string proto_name;
-    Tensor tensor = read_tensor_file(data_set.inputs[k], &proto_name);
+    Value value = read_declared(data_set.inputs[k], guess, &proto_name);
     const size_t i =
         match_value(session.inputs(), proto_name, k, input_taken, data_set.inputs[k], "input");
-    feeds[session.inputs()[i].name] = as_declared_type(std::move(tensor), session.inputs()[i].dtype);
+    if (i != k && session.inputs()[i].kind != guess.kind) {
+      value = read_declared(data_set.inputs[k], session.inputs()[i], &proto_name);
+    }
+    feeds[session.inputs()[i].name] = std::move(value);
   }
 
   std::vector<std::string> output_names;
-  std::vector<Tensor> expected;
+  std::vector<Value> expected;
   std::vector<bool> output_taken(session.outputs().size(), false);
   for (size_t k = 0; k < data_set.outputs.size(); ++k) {
+    const ValueMetadata& guess = k < session.outputs().size() ? session.outputs()[k] : kPlainTensor;
     std::string proto_name;
-    Tensor tensor = read_tensor_file(data_set.outputs[k], &proto_name);
+    Value value = read_declared(data_set.outputs[k], guess, &proto_name);
     const size_t i =
         match_value(session.outputs(), proto_name, k, output_taken, data_set.outputs[k], "output");
-    expected.push_back(as_declared_type(std::move(tensor), session.outputs()[i].dtype));
+    if (i != k && session.outputs()[i].kind != guess.kind) {
+      value = read_declared(data_set.outputs[k], session.outputs()[i], &proto_name);
+    }
+    expected.push_back(std::move(value));
     output_names.push_back(session.outputs()[i].name);
   }
   if (expected.empty()) {
     throw_error(ErrorCode::kInvalidArgument, data_set.dir + " has no output_0.pb");
   }
 
-  const std::vector<Tensor> actual = session.run(feeds, output_names);
+  const std::vector<Value> actual = session.run_values(feeds, output_names);
   std::string first_failure;
   size_t failures = 0;
   for (size_t k = 0; k < expected.size(); ++k) {
-    const Comparison comparison =
-        compare_tensors(output_names[k], expected[k], actual[k], tolerance);
-    if (comparison.ok()) continue;
-    if (failures++ == 0) first_failure = comparison.message;
+    std::string message = compare_values(output_names[k], expected[k], actual[k], tolerance);
+    if (message.empty()) continue;
+    if (failures++ == 0) first_failure = message;
   }
   if (failures > 1) first_failure += " (and " + std::to_string(failures - 1) + " more outputs)";
   return first_failure;

@@ -21,6 +21,7 @@ class Float32Context final : public KernelContext {
       inputs_[i] = inner.allocate_temp(t->shape(), DataType::kFloat32);
       half_to_float(*t, inputs_[i].data<float>());
     }
+    for (const Tensor& t : inputs_) input_values_.emplace_back(t);
   }
 
   const Node& node() const override { return inner_.node(); }
@@ -28,6 +29,10 @@ class Float32Context final : public KernelContext {
   const Tensor* input(size_t i) const override {
     if (i < inputs_.size() && inputs_[i].defined()) return &inputs_[i];
     return inner_.input(i);
+  }
+  const Value* input_value(size_t i) const override {
+    if (i < inputs_.size() && inputs_[i].defined()) return &input_values_[i];
+    return inner_.input_value(i);
   }
   size_t num_outputs() const override { return inner_.num_outputs(); }
   bool output_requested(size_t i) const override { return inner_.output_requested(i); }
@@ -43,6 +48,13 @@ class Float32Context final : public KernelContext {
       pending_[i] = std::move(tensor);
     } else {
       inner_.set_output(i, std::move(tensor));
+    }
+  }
+  void set_output_value(size_t i, Value value) override {
+    if (value.is_tensor()) {
+      set_output(i, std::move(value.tensor()));
+    } else {
+      inner_.set_output_value(i, std::move(value));
     }
   }
   Tensor allocate_temp(const Shape& shape, DataType dtype) override {
@@ -61,6 +73,7 @@ class Float32Context final : public KernelContext {
   KernelContext& inner_;
   DataType half_type_;
   std::vector<Tensor> inputs_;
+  std::vector<Value> input_values_;  // inputs_ as values, for input_value()
   std::vector<Tensor> pending_;
 };
 
