@@ -123,5 +123,15 @@ void sigmoid_span(const float* in, float* out, int64_t n);
 void sigmoid_span(const double* in, double* out, int64_t n);
 void erf_span(const float* in, float* out, int64_t n);
 void erf_span(const double* in, double* out, int64_t n);
+void sin_span(const float* in, float* out, int64_t n);
+void sin_span(const double* in, double* out, int64_t n);
+void cos_span(const float* in, float* out, int64_t n);
+void cos_span(const double* in, double* out, int64_t n);
+// Gelu, 0.5 * x * (1 + erf(x / sqrt(2))), and its tanh approximation
+// 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+void gelu_span(const float* in, float* out, int64_t n);
+void gelu_span(const double* in, double* out, int64_t n);
+void gelu_tanh_span(const float* in, float* out, int64_t n);
+void gelu_tanh_span(const double* in, double* out, int64_t n);
 
 }  // namespace aruntime::kernels

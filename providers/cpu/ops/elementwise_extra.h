@@ -13,6 +13,10 @@ namespace aruntime::cpu {
 void register_logic_kernels(KernelRegistry& registry);
 // Min Max Sum Mean
 void register_variadic_kernels(KernelRegistry& registry);
+// Floor Ceil Round Sign Reciprocal IsNaN IsInf Mod BitShift BitwiseAnd BitwiseOr BitwiseXor
+// BitwiseNot Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh Softplus Softsign Elu Selu Celu
+// ThresholdedRelu Mish Gelu Shrink PRelu
+void register_math_kernels(KernelRegistry& registry);
 
 // The multidirectional broadcast of the inputs' shapes; throws naming the node and every shape
 // when they are incompatible.

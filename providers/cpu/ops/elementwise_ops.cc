@@ -479,6 +479,7 @@ void register_elementwise_kernels(KernelRegistry& registry) {
 
   register_logic_kernels(registry);
   register_variadic_kernels(registry);
+  register_math_kernels(registry);
 }
 
 }  // namespace aruntime::cpu
