@@ -16,6 +16,10 @@ namespace aruntime::cpu {
 void register_gemm_kernels(KernelRegistry& registry);
 void register_conv_kernels(KernelRegistry& registry);
 void register_pool_kernels(KernelRegistry& registry);
+// LayerNormalization, InstanceNormalization, GroupNormalization, RMSNormalization, LpNormalization,
+// MeanVarianceNormalization, LRN, Dropout, LpPool, MaxRoiPool, RoiAlign, MaxUnpool, Col2Im and
+// ConvTranspose (norm_ops.cc).
+void register_norm_kernels(KernelRegistry& registry);
 
 inline constexpr int kMaxOpset = 23;
 

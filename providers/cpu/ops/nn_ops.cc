@@ -293,6 +293,8 @@ void register_nn_kernels(KernelRegistry& registry) {
                     {"T2", {3, 4}, {1, 2}, types::kFloats}};
   bn.factory = make_kernel<BatchNormalization>();
   registry.add(std::move(bn));
+
+  register_norm_kernels(registry);
 }
 
 }  // namespace aruntime::cpu
