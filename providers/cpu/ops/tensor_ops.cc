@@ -183,7 +183,12 @@ class UnsqueezeKernel final : public OpKernel {
 class IdentityKernel final : public OpKernel {
  public:
   explicit IdentityKernel(const KernelInfo&) {}
-  void compute(KernelContext& ctx) const override { ctx.set_output(0, ctx.required_input(0)); }
+  // Any value passes through: tensors (as a view of the same buffer), sequences and optionals.
+  void compute(KernelContext& ctx) const override {
+    const Value* v = ctx.input_value(0);
+    if (v == nullptr) throw_error(ErrorCode::kInvalidArgument, ctx.node().describe() + ": input 0 is required");
+    ctx.set_output_value(0, *v);
+  }
 };
 
 // ---- Shape -----------------------------------------------------------------------------------
@@ -341,7 +346,15 @@ void register_tensor_kernels(KernelRegistry& registry) {
   add_kernel_def(registry, "Unsqueeze", 13, 23,
                  {{"T", {0}, {0}, types::kAll}, {"axes", {1}, {}, int64_only}},
                  make_kernel<UnsqueezeKernel>());
-  registry.add("Identity", 1, 23, {0}, types::kAll, make_kernel<IdentityKernel>());
+  // Identity takes sequences from opset 14 and optionals from opset 16.
+  registry.add({"", "Identity", 1, 13, {{"V", {0}, {0}, types::kAll}}, make_kernel<IdentityKernel>()});
+  registry.add({"", "Identity", 14, 15,
+                {{"V", {0}, {0}, types::kAll, {ValueKind::kTensor, ValueKind::kSequence}}},
+                make_kernel<IdentityKernel>()});
+  registry.add({"", "Identity", 16, 23,
+                {{"V", {0}, {0}, types::kAll,
+                  {ValueKind::kTensor, ValueKind::kSequence, ValueKind::kOptional}}},
+                make_kernel<IdentityKernel>()});
   add_kernel_def(registry, "Shape", 1, 23,
                  {{"T", {0}, {}, types::kAll}, {"T1", {}, {0}, int64_only}},
                  make_kernel<ShapeKernel>());
@@ -353,6 +366,8 @@ void register_tensor_kernels(KernelRegistry& registry) {
 
   register_tensor_movement_kernels(registry);
   register_tensor_cast_kernels(registry);
+  register_tensor_index_kernels(registry);
+  register_tensor_generate_kernels(registry);
 }
 
 }  // namespace aruntime::cpu

@@ -12,6 +12,12 @@ namespace aruntime::cpu {
 
 void register_tensor_movement_kernels(KernelRegistry& registry);
 void register_tensor_cast_kernels(KernelRegistry& registry);
+// GatherElements GatherND Scatter ScatterElements ScatterND Compress NonZero TopK Unique
+// ReverseSequence CumSum (tensor_index_ops.cc)
+void register_tensor_index_kernels(KernelRegistry& registry);
+// Expand Tile DepthToSpace SpaceToDepth Trilu EyeLike OneHot Range Size LogSoftmax Hardmax
+// (tensor_generate_ops.cc)
+void register_tensor_generate_kernels(KernelRegistry& registry);
 
 // A kernel definition with explicit type constraints (for ops whose inputs and outputs are
 // constrained separately, such as Gather's T and Tind).
