@@ -61,13 +61,16 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     if (a.group < 0) {
       KernelInfo info(node, graph, in.model.opset(node.domain), types_of(graph, node.inputs),
                       types_of(graph, node.outputs), *ep.allocator());
+      info.set_subgraph_compiler(in.subgraphs);
       CapabilityClaim claim{CapabilityClaim::Kind::kKernel, {i}, a.kernel};
       std::unique_ptr<OpKernel> kernel;
       try {
         kernel = ep.create_kernel(claim, info);
       } catch (const Error& e) {
         std::string msg = e.what();
-        if (msg.find(node.describe()) == std::string::npos) msg = node.describe() + ": " + msg;
+        // Errors from a subgraph of this node already start with the origin: keep it once.
+        if (msg.rfind(origin + ": ", 0) == 0) msg = msg.substr(origin.size() + 2);
+        if (msg.rfind(node.describe(), 0) != 0) msg = node.describe() + ": " + msg;
         throw Error(e.code(), origin + ": " + msg);
       }
       provisional.push_back({&node, a.provider, std::move(kernel)});

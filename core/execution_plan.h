@@ -47,6 +47,8 @@ struct PlanInputs {
   const std::vector<Allocator*>& arenas;
   // Host arena, used for copy steps that land in host memory.
   Allocator* host_arena;
+  // Compiles the subgraphs of control-flow nodes; null where subgraphs are not allowed.
+  const SubgraphCompiler* subgraphs = nullptr;
 };
 
 // Creates kernels (the prepare step), compiles fused groups, inserts copies where a value crosses

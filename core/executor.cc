@@ -52,6 +52,12 @@ class StepContext final : public KernelContext {
   Tensor allocate_temp(const Shape& shape, DataType dtype) override {
     return Tensor(dtype, shape, *step_.allocator);
   }
+  const Value* outer_value(const std::string& name) const override {
+    for (const auto& [value_name, slot] : step_.implicit_inputs) {
+      if (value_name == name) return values_[slot].defined() ? &values_[slot] : nullptr;
+    }
+    return nullptr;
+  }
 
  private:
   void check_output_index(size_t i) const {

@@ -11,6 +11,7 @@
 #include "aruntime/allocator.h"
 #include "aruntime/tensor.h"
 #include "aruntime/value.h"
+#include "core/subgraph.h"
 #include "graph/ir.h"
 
 namespace aruntime {
@@ -37,6 +38,14 @@ class KernelInfo {
   }
   // Allocator for session-lifetime data the kernel keeps (prepacked weights).
   Allocator& allocator() const { return allocator_; }
+  // Compiles a subgraph attribute of this node (If/Loop/Scan bodies) for running from compute.
+  std::unique_ptr<CompiledSubgraph> compile_subgraph(const Graph& subgraph) const {
+    if (subgraphs_ == nullptr) {
+      throw_error(ErrorCode::kNotImplemented, node_.describe() + ": subgraphs cannot be compiled in this context");
+    }
+    return subgraphs_->compile(subgraph);
+  }
+  void set_subgraph_compiler(const SubgraphCompiler* compiler) { subgraphs_ = compiler; }
 
  private:
   const Node& node_;
@@ -45,6 +54,7 @@ class KernelInfo {
   std::vector<DataType> input_types_;
   std::vector<DataType> output_types_;
   Allocator& allocator_;
+  const SubgraphCompiler* subgraphs_ = nullptr;
 };
 
 class KernelContext {
@@ -69,6 +79,12 @@ class KernelContext {
   virtual void set_output_value(size_t i, Value value) = 0;
   // Scratch memory from the run's arena, released when the tensor is destroyed.
   virtual Tensor allocate_temp(const Shape& shape, DataType dtype) = 0;
+  // An outer-scope value that this node's subgraphs read (see Graph::outer_scope_inputs), or
+  // nullptr when the enclosing graphs do not define it.
+  virtual const Value* outer_value(const std::string& name) const {
+    (void)name;
+    return nullptr;
+  }
 
   // Input i, throwing Error(kInvalidArgument) naming the node when it is omitted.
   const Tensor& required_input(size_t i) const;

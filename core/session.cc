@@ -14,6 +14,7 @@
 #include "core/logging.h"
 #include "core/partitioner.h"
 #include "core/provider_registry.h"
+#include "core/subgraph_compiler.h"
 #include "graph/loader.h"
 #include "graph/type_inference.h"
 
@@ -90,7 +91,8 @@ class SessionImpl {
     partition_ = partition_graph(model_, *model_.graph, eps, model_.origin);
     std::vector<Allocator*> arenas;
     for (const auto& a : arenas_) arenas.push_back(a.get());
-    plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get()});
+    subgraphs_ = std::make_unique<SessionSubgraphCompiler>(model_, eps, arenas, host_arena_.get());
+    plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get(), subgraphs_.get()});
     executor_ = std::make_unique<SequentialExecutor>(plan_, model_.origin, *cpu_heap_allocator());
     fill_metadata();
     const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : tbb::task_arena::automatic;
@@ -277,6 +279,7 @@ class SessionImpl {
   std::shared_ptr<ArenaAllocator> host_arena_;
   std::vector<std::shared_ptr<ArenaAllocator>> arenas_;
   PartitionResult partition_;
+  std::unique_ptr<SessionSubgraphCompiler> subgraphs_;  // before plan_: kernels hold compiled subgraphs
   ExecutionPlan plan_;
   std::unique_ptr<SequentialExecutor> executor_;
   std::unique_ptr<tbb::task_arena> thread_arena_;

@@ -1,5 +1,6 @@
 #include "graph/type_inference.h"
 
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -34,7 +35,7 @@ DataType output_type(const Graph& graph, const Node& node, size_t k) {
       return DataType::kInt64;
     }
     if (is_one_of(op, {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or",
-                       "Xor", "Not", "IsNaN", "IsInf", "RegexFullMatch"})) {
+                       "Xor", "Not", "IsNaN", "IsInf", "RegexFullMatch", "OptionalHasElement"})) {
       return DataType::kBool;
     }
     if (op == "Cast") return attr_dtype(node, "to", DataType::kUndefined);
@@ -85,6 +86,54 @@ DataType output_type(const Graph& graph, const Node& node, size_t k) {
   return in0;
 }
 
+bool makes_sequence_or_optional(const Node& node) {
+  return node.domain.empty() &&
+         is_one_of(node.op_type, {"SequenceConstruct", "SequenceEmpty", "SequenceInsert", "SequenceErase",
+                                  "SplitToSequence", "Optional", "OptionalGetElement"});
+}
+
+// What the optional `value` holds (a tensor or a sequence) when an Optional node of this graph
+// makes it: TypeInfo keeps the element type of an optional but not the kind of its element.
+std::optional<ValueKind> optional_element_kind(const Graph& graph, const std::string& value) {
+  for (const Node& n : graph.nodes) {
+    if (n.op_type != "Optional" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] != value) continue;
+    if (n.has_input(0)) {
+      const TypeInfo* t = graph.find_type(n.inputs[0]);
+      return t ? std::optional<ValueKind>(t->kind) : std::nullopt;
+    }
+    const Attribute* a = n.find_attribute("type");
+    if (a != nullptr && a->type == Attribute::Type::kTypeProto) return a->type_proto.kind;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Output type of the ops for which makes_sequence_or_optional() holds; nullopt when the inputs do
+// not tell (the output then stays untyped rather than being guessed a tensor).
+std::optional<TypeInfo> sequence_or_optional_type(const Graph& graph, const Node& node) {
+  const TypeInfo* in0 = node.has_input(0) ? graph.find_type(node.inputs[0]) : nullptr;
+  const DataType t0 = in0 ? in0->dtype : DataType::kUndefined;
+  auto typed = [](ValueKind kind, DataType dtype) -> std::optional<TypeInfo> {
+    if (dtype == DataType::kUndefined) return std::nullopt;
+    return TypeInfo{kind, dtype, std::nullopt};
+  };
+  const std::string& op = node.op_type;
+  if (op == "SequenceEmpty") return typed(ValueKind::kSequence, attr_dtype(node, "dtype", DataType::kFloat32));
+  if (op == "Optional") {
+    if (in0 != nullptr) return typed(ValueKind::kOptional, t0);
+    const Attribute* a = node.find_attribute("type");
+    if (a != nullptr && a->type == Attribute::Type::kTypeProto) return typed(ValueKind::kOptional, a->type_proto.dtype);
+    return std::nullopt;
+  }
+  if (op == "OptionalGetElement") {
+    if (in0 == nullptr) return std::nullopt;
+    if (in0->kind != ValueKind::kOptional) return typed(in0->kind, t0);  // opset 18 pass-through
+    if (auto kind = optional_element_kind(graph, node.inputs[0])) return typed(*kind, t0);
+    return std::nullopt;
+  }
+  return typed(ValueKind::kSequence, t0);  // SequenceConstruct/Insert/Erase, SplitToSequence
+}
+
 }  // namespace
 
 void infer_types(Graph& graph) {
@@ -102,12 +151,37 @@ void infer_types(Graph& graph) {
       if (out.empty()) continue;
       auto it = graph.value_types.find(out);
       if (it != graph.value_types.end() && it->second.dtype != DataType::kUndefined) continue;
+      // Control flow: outputs are typed by the body's outputs (Loop's first body output is the
+      // condition).
+      if (node.domain.empty() && (node.op_type == "If" || node.op_type == "Loop" || node.op_type == "Scan")) {
+        const Attribute* body = node.find_attribute(node.op_type == "If" ? "then_branch" : "body");
+        const size_t offset = node.op_type == "Loop" ? 1 : 0;
+        if (body && body->g && k + offset < body->g->outputs.size()) {
+          TypeInfo t = body->g->outputs[k + offset].type;
+          if (t.dtype == DataType::kUndefined) {
+            if (const TypeInfo* inner = body->g->find_type(body->g->outputs[k + offset].name)) t = *inner;
+          }
+          if (t.dtype != DataType::kUndefined) {
+            t.shape.reset();  // iteration counts and branch choice decide the shape at run time
+            graph.value_types[out] = t;
+            continue;
+          }
+        }
+      }
       // Identity passes sequences and optionals through unchanged.
       if (node.op_type == "Identity" && node.domain.empty() && node.has_input(0)) {
         if (const TypeInfo* in = graph.find_type(node.inputs[0]); in && in->kind != ValueKind::kTensor) {
           graph.value_types[out] = *in;
           continue;
         }
+      }
+      if (makes_sequence_or_optional(node)) {
+        if (k != 0) continue;
+        if (std::optional<TypeInfo> info = sequence_or_optional_type(graph, node)) {
+          if (it != graph.value_types.end() && info->kind == it->second.kind) info->shape = it->second.shape;
+          graph.value_types[out] = *info;
+        }
+        continue;
       }
       DataType t = output_type(graph, node, k);
       if (t == DataType::kUndefined) continue;

@@ -10,6 +10,9 @@ CpuExecutionProvider::CpuExecutionProvider() {
   cpu::register_nn_kernels(registry_);
   cpu::register_reduction_kernels(registry_);
   cpu::register_resize_kernels(registry_);
+  cpu::register_quantization_kernels(registry_);
+  cpu::register_rnn_kernels(registry_);
+  cpu::register_control_flow_kernels(registry_);
 }
 
 }  // namespace aruntime

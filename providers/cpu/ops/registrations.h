@@ -17,5 +17,13 @@ void register_nn_kernels(KernelRegistry& registry);
 void register_reduction_kernels(KernelRegistry& registry);
 // Resize
 void register_resize_kernels(KernelRegistry& registry);
+// QuantizeLinear DequantizeLinear DynamicQuantizeLinear MatMulInteger ConvInteger QLinearMatMul
+// QLinearConv
+void register_quantization_kernels(KernelRegistry& registry);
+// RNN GRU LSTM
+void register_rnn_kernels(KernelRegistry& registry);
+
+// If Loop Scan (bodies run through the session's SubgraphCompiler)
+void register_control_flow_kernels(KernelRegistry& registry);
 
 }  // namespace aruntime::cpu
