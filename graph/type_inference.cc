@@ -68,6 +68,7 @@ DataType output_type(const Graph& graph, const Node& node, size_t k) {
       return zp != DataType::kUndefined ? zp : attr_dtype(node, "output_dtype", DataType::kUInt8);
     }
     if (op == "DequantizeLinear") {
+      if (DataType t = attr_dtype(node, "output_dtype", DataType::kUndefined); t != DataType::kUndefined) return t;
       DataType scale = type_of(graph, node, 1);
       return scale != DataType::kUndefined ? scale : DataType::kFloat32;
     }
@@ -88,15 +89,17 @@ DataType output_type(const Graph& graph, const Node& node, size_t k) {
 
 bool makes_sequence_or_optional(const Node& node) {
   return node.domain.empty() &&
-         is_one_of(node.op_type, {"SequenceConstruct", "SequenceEmpty", "SequenceInsert", "SequenceErase",
-                                  "SplitToSequence", "Optional", "OptionalGetElement"});
+         is_one_of(node.op_type,
+                   {"SequenceConstruct", "SequenceEmpty", "SequenceInsert", "SequenceErase",
+                    "SplitToSequence", "Optional", "OptionalGetElement"});
 }
 
 // What the optional `value` holds (a tensor or a sequence) when an Optional node of this graph
 // makes it: TypeInfo keeps the element type of an optional but not the kind of its element.
 std::optional<ValueKind> optional_element_kind(const Graph& graph, const std::string& value) {
   for (const Node& n : graph.nodes) {
-    if (n.op_type != "Optional" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] != value) continue;
+    if (n.op_type != "Optional" || !n.domain.empty() || n.outputs.empty() || n.outputs[0] != value)
+      continue;
     if (n.has_input(0)) {
       const TypeInfo* t = graph.find_type(n.inputs[0]);
       return t ? std::optional<ValueKind>(t->kind) : std::nullopt;
@@ -118,11 +121,15 @@ std::optional<TypeInfo> sequence_or_optional_type(const Graph& graph, const Node
     return TypeInfo{kind, dtype, std::nullopt};
   };
   const std::string& op = node.op_type;
-  if (op == "SequenceEmpty") return typed(ValueKind::kSequence, attr_dtype(node, "dtype", DataType::kFloat32));
+  if (op == "SequenceEmpty") {
+    return typed(ValueKind::kSequence, attr_dtype(node, "dtype", DataType::kFloat32));
+  }
   if (op == "Optional") {
     if (in0 != nullptr) return typed(ValueKind::kOptional, t0);
     const Attribute* a = node.find_attribute("type");
-    if (a != nullptr && a->type == Attribute::Type::kTypeProto) return typed(ValueKind::kOptional, a->type_proto.dtype);
+    if (a != nullptr && a->type == Attribute::Type::kTypeProto) {
+      return typed(ValueKind::kOptional, a->type_proto.dtype);
+    }
     return std::nullopt;
   }
   if (op == "OptionalGetElement") {
@@ -178,7 +185,10 @@ void infer_types(Graph& graph) {
       if (makes_sequence_or_optional(node)) {
         if (k != 0) continue;
         if (std::optional<TypeInfo> info = sequence_or_optional_type(graph, node)) {
-          if (it != graph.value_types.end() && info->kind == it->second.kind) info->shape = it->second.shape;
+          // Keep a declared shape (of a tensor, or of a sequence's elements).
+          if (it != graph.value_types.end() && info->kind == it->second.kind) {
+            info->shape = it->second.shape;
+          }
           graph.value_types[out] = *info;
         }
         continue;
