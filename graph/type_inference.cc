@@ -83,6 +83,24 @@ DataType output_type(const Graph& graph, const Node& node, size_t k) {
     if (is_one_of(op, {"SequenceLength"})) return DataType::kInt64;
     if (is_one_of(op, {"Range", "Gather", "GatherElements", "GatherND"})) return in0;
   }
+  if (node.domain == "ai.onnx.ml") {
+    if (op == "LinearClassifier" || op == "TreeEnsembleClassifier") {
+      if (k == 1) return DataType::kFloat32;
+      return node.has_attribute("classlabels_strings") ? DataType::kString : DataType::kInt64;
+    }
+    if (is_one_of(op, {"LinearRegressor", "TreeEnsembleRegressor", "Normalizer", "Scaler", "OneHotEncoder"})) {
+      return DataType::kFloat32;
+    }
+    if (op == "LabelEncoder") {
+      if (const Attribute* a = node.find_attribute("values_tensor"); a && a->type == Attribute::Type::kTensor) {
+        return a->t.dtype();
+      }
+      if (node.has_attribute("values_strings")) return DataType::kString;
+      if (node.has_attribute("values_int64s")) return DataType::kInt64;
+      if (node.has_attribute("values_floats")) return DataType::kFloat32;
+      return in0 == DataType::kString ? DataType::kInt64 : DataType::kString;  // opset 1
+    }
+  }
   // Most ops (elementwise, NN, data movement) produce the type of their first input.
   return in0;
 }
