@@ -29,6 +29,7 @@ class OpTest {
   OpTest& attr(const std::string& name, const std::string& v) { return add_attr(name, Attribute::Type::kString, [&](Attribute& a) { a.s = v; }); }
   OpTest& attr(const std::string& name, std::vector<int64_t> v) { return add_attr(name, Attribute::Type::kInts, [&](Attribute& a) { a.ints = v; }); }
   OpTest& attr(const std::string& name, std::vector<float> v) { return add_attr(name, Attribute::Type::kFloats, [&](Attribute& a) { a.floats = v; }); }
+  OpTest& attr(const std::string& name, std::vector<std::string> v) { return add_attr(name, Attribute::Type::kStrings, [&](Attribute& a) { a.strings = v; }); }
   OpTest& attr(const std::string& name, const Tensor& v) { return add_attr(name, Attribute::Type::kTensor, [&](Attribute& a) { a.t = v; }); }
 
   // Adds input i. `constant` makes it an initializer, visible to the kernel's prepare step.
