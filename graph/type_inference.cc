@@ -81,6 +81,7 @@ DataType output_type(const Graph& graph, const Node& node, size_t k) {
     if (is_one_of(op, {"StringNormalizer", "StringConcat"})) return DataType::kString;
     if (op == "StringSplit") return k == 0 ? DataType::kString : DataType::kInt64;
     if (is_one_of(op, {"SequenceLength"})) return DataType::kInt64;
+    if (op == "TfIdfVectorizer") return DataType::kFloat32;
     if (is_one_of(op, {"Range", "Gather", "GatherElements", "GatherND"})) return in0;
   }
   if (node.domain == "ai.onnx.ml") {
@@ -189,6 +190,20 @@ void infer_types(Graph& graph) {
           if (t.dtype != DataType::kUndefined) {
             t.shape.reset();  // iteration counts and branch choice decide the shape at run time
             graph.value_types[out] = t;
+            continue;
+          }
+        }
+      }
+      // SequenceMap: sequences of its body's output types.
+      if (node.domain.empty() && node.op_type == "SequenceMap") {
+        const Attribute* body = node.find_attribute("body");
+        if (body && body->g && k < body->g->outputs.size()) {
+          DataType t = body->g->outputs[k].type.dtype;
+          if (const TypeInfo* inner = body->g->find_type(body->g->outputs[k].name); t == DataType::kUndefined && inner) {
+            t = inner->dtype;
+          }
+          if (t != DataType::kUndefined) {
+            graph.value_types[out] = TypeInfo{ValueKind::kSequence, t, std::nullopt};
             continue;
           }
         }
