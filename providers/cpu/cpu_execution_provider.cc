@@ -12,7 +12,14 @@ CpuExecutionProvider::CpuExecutionProvider() {
   cpu::register_resize_kernels(registry_);
   cpu::register_quantization_kernels(registry_);
   cpu::register_rnn_kernels(registry_);
+  cpu::register_loss_kernels(registry_);
   cpu::register_control_flow_kernels(registry_);
+  cpu::register_ml_kernels(registry_);
+  cpu::register_misc_kernels(registry_);
+  cpu::register_signal_kernels(registry_);
+  cpu::register_string_kernels(registry_);
+  cpu::register_sequence_kernels(registry_);
+  cpu::register_extra_kernels(registry_);
 }
 
 }  // namespace aruntime

@@ -22,8 +22,28 @@ void register_resize_kernels(KernelRegistry& registry);
 void register_quantization_kernels(KernelRegistry& registry);
 // RNN GRU LSTM
 void register_rnn_kernels(KernelRegistry& registry);
+// NegativeLogLikelihoodLoss SoftmaxCrossEntropyLoss
+void register_loss_kernels(KernelRegistry& registry);
 
 // If Loop Scan (bodies run through the session's SubgraphCompiler)
 void register_control_flow_kernels(KernelRegistry& registry);
+
+// DFT STFT HannWindow HammingWindow BlackmanWindow MelWeightMatrix
+void register_signal_kernels(KernelRegistry& registry);
+// StringNormalizer RegexFullMatch StringSplit StringConcat
+void register_string_kernels(KernelRegistry& registry);
+// SequenceConstruct SequenceEmpty SequenceInsert SequenceAt SequenceErase SequenceLength
+// SplitToSequence ConcatFromSequence Optional OptionalHasElement OptionalGetElement
+void register_sequence_kernels(KernelRegistry& registry);
+// Einsum GridSample NonMaxSuppression CenterCropPad Attention RotaryEmbedding RandomNormal
+// RandomUniform RandomNormalLike RandomUniformLike Bernoulli Multinomial
+void register_misc_kernels(KernelRegistry& registry);
+// AffineGrid DeformConv Det TfIdfVectorizer Upsample SequenceMap
+void register_extra_kernels(KernelRegistry& registry);
+
+// ai.onnx.ml: LinearClassifier LinearRegressor Normalizer Scaler Binarizer Imputer
+// ArrayFeatureExtractor LabelEncoder OneHotEncoder TreeEnsembleClassifier
+// TreeEnsembleRegressor TreeEnsemble
+void register_ml_kernels(KernelRegistry& registry);
 
 }  // namespace aruntime::cpu
