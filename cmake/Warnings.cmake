@@ -5,10 +5,11 @@ function(aruntime_set_warnings target)
   # (GCC bug 105329); the diagnostic is noise there, so it is off for that compiler only.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(${target} PRIVATE -Wno-restrict)
-    # ... and, with -march=native, "may be used uninitialized" inside its own AVX-512 intrinsic
-    # headers when Eigen inlines them (GCC bug 105593, fixed in GCC 13).
+    # ... and, with -march=native, "(may be) used uninitialized" inside its own AVX-512 intrinsic
+    # headers (the `__Y = __Y` idiom of _mm512_undefined_*; GCC bug 105593, fixed in GCC 13).
+    # Debug builds keep both diagnostics.
     if(CMAKE_BUILD_TYPE STREQUAL "Release" AND ARUNTIME_NATIVE)
-      target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+      target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-uninitialized)
     endif()
   endif()
   if(CMAKE_BUILD_TYPE STREQUAL "Release" AND ARUNTIME_NATIVE)

@@ -254,6 +254,10 @@ int typed_field_size(const onnx::TensorProto& proto, DataType dtype, std::string
     case DataType::kBool:
     case DataType::kFloat16:
     case DataType::kBFloat16:
+    case DataType::kFloat8E4M3FN:
+    case DataType::kFloat8E4M3FNUZ:
+    case DataType::kFloat8E5M2:
+    case DataType::kFloat8E5M2FNUZ:
       field_name = "int32_data";
       return proto.int32_data_size();
     case DataType::kUndefined:
@@ -308,6 +312,13 @@ void fill_from_typed_field(Tensor& t, const onnx::TensorProto& proto) {
     case DataType::kBFloat16:
       copy_field<BFloat16>(t, proto.int32_data(),
                            [](int32_t v) { return BFloat16::from_bits(static_cast<uint16_t>(v)); });
+      break;
+    // Float8 types travel as their 8-bit patterns in the low bits of int32_data.
+    case DataType::kFloat8E4M3FN:
+    case DataType::kFloat8E4M3FNUZ:
+    case DataType::kFloat8E5M2:
+    case DataType::kFloat8E5M2FNUZ:
+      copy_field<uint8_t>(t, proto.int32_data(), [](int32_t v) { return static_cast<uint8_t>(v); });
       break;
     case DataType::kString: {
       auto* out = static_cast<std::string*>(t.raw_data());

@@ -9,6 +9,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "aruntime/float8.h"
 #include "aruntime/status.h"
 #include "kernels/elementwise.h"
 
@@ -131,8 +132,14 @@ I parse_integer(const std::string& text, DataType to) {
   return float_to_integer<I>(parse_float<double>(text, to));
 }
 
+// Every element type Cast handles.
+using CastTypes = TypeList<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t,
+                           uint8_t, uint16_t, uint32_t, uint64_t, bool, std::string, Float8E4M3FN,
+                           Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ>;
+
+// `saturate` only matters for float8 destinations (see aruntime/float8.h).
 template <typename D, typename S>
-D convert(const S& value, BFloat16Rounding rounding) {
+D convert(const S& value, BFloat16Rounding rounding, bool saturate) {
   if constexpr (std::is_same_v<S, D>) {
     return value;
   } else if constexpr (std::is_same_v<D, std::string>) {
@@ -142,7 +149,7 @@ D convert(const S& value, BFloat16Rounding rounding) {
       return float_to_text(value);
     } else if constexpr (std::is_same_v<S, double>) {
       return double_to_text(value);
-    } else if constexpr (is_half_v<S>) {
+    } else if constexpr (is_half_v<S> || is_float8_v<S>) {
       return half_to_text(value);
     } else {
       return std::to_string(value);
@@ -155,15 +162,21 @@ D convert(const S& value, BFloat16Rounding rounding) {
       return parse_float<double>(value, to) != 0;
     } else if constexpr (std::is_same_v<D, double>) {
       return parse_float<double>(value, to);
-    } else if constexpr (std::is_same_v<D, float> || is_half_v<D>) {
-      return convert<D>(parse_float<float>(value, to), rounding);
+    } else if constexpr (std::is_same_v<D, float> || is_half_v<D> || is_float8_v<D>) {
+      return convert<D>(parse_float<float>(value, to), rounding, saturate);
     } else {
       return parse_integer<D>(value, to);
     }
+  } else if constexpr (is_float8_v<S>) {
+    // Every float8 value is exactly a float32; the rest of the conversion is float32's.
+    return convert<D>(value.to_float(), rounding, saturate);
   } else if constexpr (std::is_same_v<D, bool>) {
     return to_compute(value) != 0;
   } else if constexpr (std::is_same_v<S, bool>) {
-    return convert<D>(static_cast<uint8_t>(value ? 1 : 0), rounding);
+    return convert<D>(static_cast<uint8_t>(value ? 1 : 0), rounding, saturate);
+  } else if constexpr (is_float8_v<D>) {
+    // Wider floats go through float32 first, as ONNX's reference Cast does.
+    return D(static_cast<float>(to_compute(value)), saturate);
   } else if constexpr (std::is_same_v<D, BFloat16>) {
     const float f = static_cast<float>(to_compute(value));
     if (rounding == BFloat16Rounding::kTruncate && !std::isnan(f)) {
@@ -190,16 +203,18 @@ int64_t double_to_int64(double value) {
 }
 
 void cast(DataType src_type, const void* src, DataType dst_type, void* dst, int64_t count,
-          BFloat16Rounding bfloat16_rounding) {
-  const bool handled = dispatch_type(AllTypes{}, src_type, [&](auto src_tag) {
+          BFloat16Rounding bfloat16_rounding, bool saturate) {
+  const bool handled = dispatch_type(CastTypes{}, src_type, [&](auto src_tag) {
     using S = typename decltype(src_tag)::type;
-    const bool dst_handled = dispatch_type(AllTypes{}, dst_type, [&](auto dst_tag) {
+    const bool dst_handled = dispatch_type(CastTypes{}, dst_type, [&](auto dst_tag) {
       using D = typename decltype(dst_tag)::type;
       const S* in = static_cast<const S*>(src);
       D* out = static_cast<D*>(dst);
       constexpr bool kText = std::is_same_v<S, std::string> || std::is_same_v<D, std::string>;
       parallel_for(count, kText ? 64 : 2, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) out[i] = convert<D>(in[i], bfloat16_rounding);
+        for (int64_t i = begin; i < end; ++i) {
+          out[i] = convert<D>(in[i], bfloat16_rounding, saturate);
+        }
       });
     });
     if (!dst_handled) {

@@ -19,10 +19,15 @@ enum class BFloat16Rounding { kNearestEven, kTruncate };
 //  - integer -> integer keeps the low bits (two's complement);
 //  - anything -> bool is `value != 0`; bool -> number is 0 or 1;
 //  - numbers -> string print like numpy's str() ("0.5", "1e-05", "inf", "True"); strings ->
-//    numbers parse decimal or scientific text and "inf"/"-inf"/"nan" in any case.
+//    numbers parse decimal or scientific text and "inf"/"-inf"/"nan" in any case;
+//  - float8 sources convert through their exact float32 value; values bound for a float8 type
+//    become float32 first and then round to nearest even, out-of-range ones clamping to the
+//    largest finite value when `saturate` and becoming infinity or NaN otherwise (Cast-19).
+// Float8 types are handled besides AllTypes.
 // Throws Error(kInvalidArgument) naming the text when a string is not a number.
 void cast(DataType src_type, const void* src, DataType dst_type, void* dst, int64_t count,
-          BFloat16Rounding bfloat16_rounding = BFloat16Rounding::kNearestEven);
+          BFloat16Rounding bfloat16_rounding = BFloat16Rounding::kNearestEven,
+          bool saturate = true);
 
 // A float as int64: truncated toward zero, NaN -> 0, saturated beyond the int64 range.
 int64_t double_to_int64(double value);

@@ -123,6 +123,39 @@ void dequantize_linear(const QuantizationLayout& layout, const Q* x, const doubl
   });
 }
 
+template <typename X>
+void quantize_linear_float8(const QuantizationLayout& layout, const X* x, const double* scales,
+                            const float* zero_points, RoundingPrecision precision,
+                            Float8Format format, bool saturate, uint8_t* y) {
+  const int64_t inner = layout.inner;
+  for_each_parameter_row(layout, [&](int64_t first, int64_t param, int64_t step) {
+    for (int64_t j = 0; j < inner; ++j) {
+      const int64_t p = param + j * step;
+      const double scale = round_to_precision(scales[p], precision);
+      const double value = round_to_precision(load(x[first + j]), precision);
+      auto quotient = static_cast<float>(round_to_precision(value / scale, precision));
+      // A zero zero point is skipped so that -0 stays -0 where the format has it.
+      if (zero_points != nullptr && zero_points[p] != 0.0f) quotient += zero_points[p];
+      y[first + j] = float_to_float8_bits(quotient, format, saturate);
+    }
+  });
+}
+
+template <typename Y>
+void dequantize_linear_float8(const QuantizationLayout& layout, const uint8_t* x,
+                              Float8Format format, const double* scales, const float* zero_points,
+                              Y* y) {
+  const int64_t inner = layout.inner;
+  for_each_parameter_row(layout, [&](int64_t first, int64_t param, int64_t step) {
+    for (int64_t j = 0; j < inner; ++j) {
+      const int64_t p = param + j * step;
+      double difference = float8_bits_to_float(x[first + j], format);
+      if (zero_points != nullptr) difference -= zero_points[p];
+      y[first + j] = store<Y>(static_cast<float>(difference * scales[p]));
+    }
+  });
+}
+
 DynamicQuantization dynamic_quantize_uint8(const float* x, int64_t n, uint8_t* y) {
   float lo = 0.0f, hi = 0.0f;  // the range always includes 0
   for (int64_t i = 0; i < n; ++i) {
@@ -179,6 +212,27 @@ ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(uint8_t)
 ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(int16_t)
 ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(uint16_t)
 ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(int32_t)
+
+template void quantize_linear_float8<float>(const QuantizationLayout&, const float*, const double*,
+                                            const float*, RoundingPrecision, Float8Format, bool,
+                                            uint8_t*);
+template void quantize_linear_float8<Float16>(const QuantizationLayout&, const Float16*,
+                                              const double*, const float*, RoundingPrecision,
+                                              Float8Format, bool, uint8_t*);
+template void quantize_linear_float8<BFloat16>(const QuantizationLayout&, const BFloat16*,
+                                               const double*, const float*, RoundingPrecision,
+                                               Float8Format, bool, uint8_t*);
+template void quantize_linear_float8<int32_t>(const QuantizationLayout&, const int32_t*,
+                                              const double*, const float*, RoundingPrecision,
+                                              Float8Format, bool, uint8_t*);
+template void dequantize_linear_float8<float>(const QuantizationLayout&, const uint8_t*,
+                                              Float8Format, const double*, const float*, float*);
+template void dequantize_linear_float8<Float16>(const QuantizationLayout&, const uint8_t*,
+                                                Float8Format, const double*, const float*,
+                                                Float16*);
+template void dequantize_linear_float8<BFloat16>(const QuantizationLayout&, const uint8_t*,
+                                                 Float8Format, const double*, const float*,
+                                                 BFloat16*);
 
 template int8_t saturate_round<int8_t>(double);
 template uint8_t saturate_round<uint8_t>(double);

@@ -1,10 +1,13 @@
 // Linear quantization on raw memory: QuantizeLinear / DequantizeLinear element loops (per-tensor,
 // per-axis and blocked parameters), DynamicQuantizeLinear's uint8 range fit, and the
-// requantization of int32 accumulators that ends QLinearMatMul and QLinearConv. Scales arrive
+// requantization of int32 accumulators that ends QLinearMatMul and QLinearConv, and the float8
+// variants of the first two. Scales arrive
 // as doubles and zero points as int32, so each loop is instantiated per element-type pair only.
 #pragma once
 
 #include <cstdint>
+
+#include "aruntime/float8.h"
 
 namespace aruntime::kernels {
 
@@ -45,6 +48,22 @@ void quantize_linear(const QuantizationLayout& layout, const X* x, const double*
 template <typename Q, typename Y>
 void dequantize_linear(const QuantizationLayout& layout, const Q* x, const double* scales,
                        const int32_t* zero_points, Y* y);
+
+// Quantization to a float8 type (opset 19+): y = float8(x / scale + zero_point), the quotient
+// rounded to `precision` first and the sum rounded to nearest even into `format`, saturating
+// out-of-range values when `saturate` (see aruntime/float8.h). `zero_points` holds the zero
+// points' float values, or is null (all zero). X is float, Float16, BFloat16 or int32_t.
+template <typename X>
+void quantize_linear_float8(const QuantizationLayout& layout, const X* x, const double* scales,
+                            const float* zero_points, RoundingPrecision precision,
+                            Float8Format format, bool saturate, uint8_t* y);
+
+// y = (x - zero_point) * scale for float8 x in `format` (bit patterns), the product rounded to
+// float32 and then stored as Y (float, Float16 or BFloat16). `zero_points` may be null.
+template <typename Y>
+void dequantize_linear_float8(const QuantizationLayout& layout, const uint8_t* x,
+                              Float8Format format, const double* scales, const float* zero_points,
+                              Y* y);
 
 // DynamicQuantizeLinear: fits a uint8 scale and zero point to the range of x extended to include
 // 0 (float32 arithmetic throughout, as the ONNX function body specifies) and quantizes x into y.

@@ -20,6 +20,10 @@ size_t element_size(DataType type) {
     case DataType::kUInt32: return 4;
     case DataType::kUInt64: return 8;
     case DataType::kBFloat16: return 2;
+    case DataType::kFloat8E4M3FN: return 1;
+    case DataType::kFloat8E4M3FNUZ: return 1;
+    case DataType::kFloat8E5M2: return 1;
+    case DataType::kFloat8E5M2FNUZ: return 1;
     case DataType::kUndefined: return 0;
   }
   return 0;
@@ -41,6 +45,10 @@ std::string_view data_type_name(DataType type) {
     case DataType::kUInt32: return "uint32";
     case DataType::kUInt64: return "uint64";
     case DataType::kBFloat16: return "bfloat16";
+    case DataType::kFloat8E4M3FN: return "float8e4m3fn";
+    case DataType::kFloat8E4M3FNUZ: return "float8e4m3fnuz";
+    case DataType::kFloat8E5M2: return "float8e5m2";
+    case DataType::kFloat8E5M2FNUZ: return "float8e5m2fnuz";
     case DataType::kUndefined: return "undefined";
   }
   return "undefined";
@@ -51,7 +59,8 @@ DataType data_type_from_name(std::string_view name) {
       DataType::kFloat32, DataType::kUInt8,  DataType::kInt8,    DataType::kUInt16,
       DataType::kInt16,   DataType::kInt32,  DataType::kInt64,   DataType::kString,
       DataType::kBool,    DataType::kFloat16, DataType::kFloat64, DataType::kUInt32,
-      DataType::kUInt64,  DataType::kBFloat16};
+      DataType::kUInt64,  DataType::kBFloat16, DataType::kFloat8E4M3FN, DataType::kFloat8E4M3FNUZ,
+      DataType::kFloat8E5M2, DataType::kFloat8E5M2FNUZ};
   for (DataType t : kAll) {
     if (data_type_name(t) == name) return t;
   }
@@ -64,7 +73,7 @@ DataType data_type_from_name(std::string_view name) {
 DataType data_type_from_onnx(int32_t onnx_type) {
   switch (onnx_type) {
     case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10: case 11:
-    case 12: case 13: case 16:
+    case 12: case 13: case 16: case 17: case 18: case 19: case 20:
       return static_cast<DataType>(onnx_type);
     default:
       return DataType::kUndefined;
@@ -73,7 +82,9 @@ DataType data_type_from_onnx(int32_t onnx_type) {
 
 bool is_floating_point(DataType type) {
   return type == DataType::kFloat32 || type == DataType::kFloat64 || type == DataType::kFloat16 ||
-         type == DataType::kBFloat16;
+         type == DataType::kBFloat16 || type == DataType::kFloat8E4M3FN ||
+         type == DataType::kFloat8E4M3FNUZ || type == DataType::kFloat8E5M2 ||
+         type == DataType::kFloat8E5M2FNUZ;
 }
 
 bool is_signed_integer(DataType type) {

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "aruntime/float8.h"
+
 namespace aruntime {
 namespace {
 
@@ -30,7 +32,8 @@ void append_values(std::ostringstream& os, const T* v, int64_t n) {
     if (i) os << ", ";
     if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) {
       os << static_cast<int>(v[i]);
-    } else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
+    } else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16> ||
+                         is_float8_v<T>) {
       os << v[i].to_float();
     } else if constexpr (std::is_same_v<T, bool>) {
       os << (v[i] ? "true" : "false");
@@ -164,6 +167,16 @@ std::string Tensor::summary(size_t max_values) const {
     case DataType::kUInt64: append_values(os, static_cast<const uint64_t*>(data_), n); break;
     case DataType::kBool: append_values(os, static_cast<const bool*>(data_), n); break;
     case DataType::kString: append_values(os, static_cast<const std::string*>(data_), n); break;
+    case DataType::kFloat8E4M3FN:
+      append_values(os, static_cast<const Float8E4M3FN*>(data_), n);
+      break;
+    case DataType::kFloat8E4M3FNUZ:
+      append_values(os, static_cast<const Float8E4M3FNUZ*>(data_), n);
+      break;
+    case DataType::kFloat8E5M2: append_values(os, static_cast<const Float8E5M2*>(data_), n); break;
+    case DataType::kFloat8E5M2FNUZ:
+      append_values(os, static_cast<const Float8E5M2FNUZ*>(data_), n);
+      break;
     case DataType::kUndefined: break;
   }
   if (num_elements_ > n) os << ", ...";

@@ -25,6 +25,11 @@ enum class DataType : int32_t {
   kUInt32 = 12,
   kUInt64 = 13,
   kBFloat16 = 16,
+  // 8-bit floats (see aruntime/float8.h).
+  kFloat8E4M3FN = 17,
+  kFloat8E4M3FNUZ = 18,
+  kFloat8E5M2 = 19,
+  kFloat8E5M2FNUZ = 20,
 };
 
 // Size in bytes of one element; sizeof(std::string) for kString, 0 for kUndefined.
@@ -35,7 +40,7 @@ std::string_view data_type_name(DataType type);
 DataType data_type_from_name(std::string_view name);
 // Maps an ONNX TensorProto.DataType value; kUndefined for types this runtime does not support.
 DataType data_type_from_onnx(int32_t onnx_type);
-bool is_floating_point(DataType type);
+bool is_floating_point(DataType type);  // float8 types included
 bool is_integer(DataType type);  // signed or unsigned, excluding bool
 bool is_signed_integer(DataType type);
 

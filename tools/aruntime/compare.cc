@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "aruntime/float8.h"
 #include "tools/aruntime/dtype_dispatch.h"
 #include "tools/aruntime/tensor_text.h"
 
@@ -52,6 +53,19 @@ Comparison compare_tensors(const std::string& name, const Tensor& expected, cons
     result.message = subject + " has shape " + actual.shape().to_string() + ", expected " +
                      expected.shape().to_string();
     return result;
+  }
+
+  if (is_float8(expected.dtype())) {
+    // Compared as the float32 values they stand for, so tolerances and messages read as numbers.
+    const auto widen = [](const Tensor& t) {
+      Tensor wide(DataType::kFloat32, t.shape());
+      const auto* bits = static_cast<const uint8_t*>(t.raw_data());
+      const Float8Format format = float8_format(t.dtype());
+      float* out = wide.data<float>();
+      for (int64_t i = 0; i < t.num_elements(); ++i) out[i] = float8_bits_to_float(bits[i], format);
+      return wide;
+    };
+    return compare_tensors(name, widen(expected), widen(actual), tolerance);
   }
 
   const bool exact = !is_floating_point(expected.dtype());

@@ -49,10 +49,15 @@ decltype(auto) dispatch_dtype(DataType dtype, Fn&& fn) {
       return fn(TypeTag<bool>{});
     case DataType::kString:
       return fn(TypeTag<std::string>{});
+    case DataType::kFloat8E4M3FN:
+    case DataType::kFloat8E4M3FNUZ:
+    case DataType::kFloat8E5M2:
+    case DataType::kFloat8E5M2FNUZ:
     case DataType::kUndefined:
       break;
   }
-  throw_error(ErrorCode::kInvalidArgument, "a tensor of undefined element type");
+  throw_error(ErrorCode::kInvalidArgument,
+              "element type " + std::string(data_type_name(dtype)) + " is not supported here");
 }
 
 template <typename T>

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "aruntime/float8.h"
 #include "kernels/broadcast.h"
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
@@ -26,6 +27,13 @@ using kernels::RoundingPrecision;
 const std::vector<DataType> kEightBit = {DataType::kInt8, DataType::kUInt8};
 const std::vector<DataType> kEightAndSixteenBit = {DataType::kInt8, DataType::kUInt8,
                                                    DataType::kInt16, DataType::kUInt16};
+const std::vector<DataType> kFloat8Types = {DataType::kFloat8E4M3FN, DataType::kFloat8E4M3FNUZ,
+                                            DataType::kFloat8E5M2, DataType::kFloat8E5M2FNUZ};
+
+std::vector<DataType> with_float8(std::vector<DataType> types) {
+  types.insert(types.end(), kFloat8Types.begin(), kFloat8Types.end());
+  return types;
+}
 const std::vector<DataType> kScaleTypes = {DataType::kFloat32, DataType::kFloat16,
                                            DataType::kBFloat16};
 const std::vector<DataType> kQuantizeInputTypes = {DataType::kFloat32, DataType::kFloat16,
@@ -42,8 +50,8 @@ bool contains(const std::vector<DataType>& types, DataType type) {
 [[noreturn]] void unsupported_type(const Node& node, const std::string& what, DataType type) {
   throw_error(ErrorCode::kNotImplemented,
               node.describe() + ": " + what + " has type " + type_name(type) +
-                  ", which this kernel does not support (float8 and 4-bit types are not "
-                  "available in this runtime)");
+                  ", which this kernel does not support (4-bit types are not available in "
+                  "this runtime)");
 }
 
 // Calls f(T{}) for the integer element types of quantized tensors (and int32 when kWithInt32).
@@ -128,6 +136,19 @@ void check_scalar(const Node& node, const Tensor* t, const std::string& name) {
   }
 }
 
+// The float values of a float8 zero point, or an empty vector when there is none.
+std::vector<float> float8_zero_point_values(const Tensor* zero_point) {
+  std::vector<float> values;
+  if (zero_point == nullptr) return values;
+  const Float8Format format = float8_format(zero_point->dtype());
+  const auto* bits = static_cast<const uint8_t*>(zero_point->raw_data());
+  values.reserve(static_cast<size_t>(zero_point->num_elements()));
+  for (int64_t i = 0; i < zero_point->num_elements(); ++i) {
+    values.push_back(float8_bits_to_float(bits[i], format));
+  }
+  return values;
+}
+
 std::vector<int32_t> zero_point_values(const Tensor* zero_point, size_t count_if_absent) {
   if (zero_point == nullptr) return std::vector<int32_t>(count_if_absent, 0);
   const std::vector<int64_t> values = zero_point->to_int64_vector();
@@ -209,6 +230,14 @@ class QuantizeLinear final : public OpKernel {
   explicit QuantizeLinear(const KernelInfo& info) : opset_(info.opset()) {
     const Node& node = info.node();
     if (opset_ >= 13) axis_ = node.attr_int("axis", 1);
+    if (opset_ >= 19) {
+      const int64_t saturate = node.attr_int("saturate", 1);
+      if (saturate != 0 && saturate != 1) {
+        throw_error(ErrorCode::kInvalidModel, node.describe() + ": attribute saturate is " +
+                                                  std::to_string(saturate) + ", expected 0 or 1");
+      }
+      saturate_ = saturate == 1;
+    }
     if (opset_ >= 21) {
       block_size_ = node.attr_int("block_size", 0);
       if (block_size_ < 0) {
@@ -217,7 +246,8 @@ class QuantizeLinear final : public OpKernel {
                                                   ", expected a positive size (or 0 for none)");
       }
       if (const int64_t code = node.attr_int("output_dtype", 0); code != 0) {
-        output_type_ = onnx_type_attribute(node, "output_dtype", code, kEightAndSixteenBit);
+        output_type_ =
+            onnx_type_attribute(node, "output_dtype", code, with_float8(kEightAndSixteenBit));
       }
     }
     if (opset_ >= 23) {
@@ -246,8 +276,20 @@ class QuantizeLinear final : public OpKernel {
     const QuantizationLayout layout =
         resolve_layout(node, x.shape(), scale, zero_point, "y_scale", axis_, block_size_, opset_);
     const std::vector<double> scales = tensor_to_doubles(scale);
-    const std::vector<int32_t> zero_points = zero_point_values(zero_point, scales.size());
     const RoundingPrecision precision = has_precision_ ? precision_ : precision_of(scale.dtype());
+    if (is_float8(out_type)) {
+      const std::vector<float> zero_points = float8_zero_point_values(zero_point);
+      Tensor& y = ctx.allocate_output(0, x.shape(), out_type);
+      if (y.num_elements() == 0) return;
+      dispatch_real<true>(node, x.dtype(), "input x", [&](auto x_tag) {
+        using X = decltype(x_tag);
+        kernels::quantize_linear_float8<X>(
+            layout, x.data<X>(), scales.data(), zero_points.empty() ? nullptr : zero_points.data(),
+            precision, float8_format(out_type), saturate_, static_cast<uint8_t*>(y.raw_data()));
+      });
+      return;
+    }
+    const std::vector<int32_t> zero_points = zero_point_values(zero_point, scales.size());
     Tensor& y = ctx.allocate_output(0, x.shape(), out_type);
     if (y.num_elements() == 0) return;
     dispatch_real<true>(node, x.dtype(), "input x", [&](auto x_tag) {
@@ -267,6 +309,7 @@ class QuantizeLinear final : public OpKernel {
   DataType output_type_ = DataType::kUndefined;
   RoundingPrecision precision_ = RoundingPrecision::kFloat32;
   bool has_precision_ = false;
+  bool saturate_ = true;  // float8 outputs only
 };
 
 class DequantizeLinear final : public OpKernel {
@@ -299,6 +342,18 @@ class DequantizeLinear final : public OpKernel {
     const QuantizationLayout layout =
         resolve_layout(node, x.shape(), scale, zero_point, "x_scale", axis_, block_size_, opset_);
     const std::vector<double> scales = tensor_to_doubles(scale);
+    if (is_float8(x.dtype())) {
+      const std::vector<float> zero_points = float8_zero_point_values(zero_point);
+      Tensor& y = ctx.allocate_output(0, x.shape(), out_type);
+      if (y.num_elements() == 0) return;
+      dispatch_real<false>(node, out_type, "output y", [&](auto y_tag) {
+        using Y = decltype(y_tag);
+        kernels::dequantize_linear_float8<Y>(
+            layout, static_cast<const uint8_t*>(x.raw_data()), float8_format(x.dtype()),
+            scales.data(), zero_points.empty() ? nullptr : zero_points.data(), y.data<Y>());
+      });
+      return;
+    }
     const std::vector<int32_t> zero_points = zero_point_values(zero_point, scales.size());
     Tensor& y = ctx.allocate_output(0, x.shape(), out_type);
     if (y.num_elements() == 0) return;
@@ -807,16 +862,18 @@ void register_quantization_kernels(KernelRegistry& registry) {
       "QuantizeLinear", 10, 18,
       {{"T1", {0}, {}, x_types_10}, {"tensor(float)", {1}, {}, f32}, {"T2", {2}, {0}, kEightBit}},
       quantize));
+  const std::vector<DataType> q_types_19 = with_float8(kEightBit);
+  const std::vector<DataType> q_types_21 = with_float8(kEightAndSixteenBit);
   registry.add(def("QuantizeLinear", 19, 20,
-                   {{"T1", {0, 1}, {}, kQuantizeInputTypes}, {"T2", {2}, {0}, kEightBit}},
+                   {{"T1", {0, 1}, {}, kQuantizeInputTypes}, {"T2", {2}, {0}, q_types_19}},
                    quantize));
   registry.add(def("QuantizeLinear", 21, 22,
-                   {{"T1", {0, 1}, {}, kQuantizeInputTypes}, {"T2", {2}, {0}, kEightAndSixteenBit}},
+                   {{"T1", {0, 1}, {}, kQuantizeInputTypes}, {"T2", {2}, {0}, q_types_21}},
                    quantize));
   registry.add(def("QuantizeLinear", 23, last,
                    {{"T1", {0}, {}, kQuantizeInputTypes},
                     {"T2", {1}, {}, kQuantizeInputTypes},
-                    {"T3", {2}, {0}, kEightAndSixteenBit}},
+                    {"T3", {2}, {0}, q_types_21}},
                    quantize));
 
   // DequantizeLinear: same history; 19 makes the output the scale's type, 23 adds output_dtype.
@@ -824,13 +881,16 @@ void register_quantization_kernels(KernelRegistry& registry) {
   registry.add(def("DequantizeLinear", 10, 18,
                    {{"T", {0, 2}, {}, dq_types_10}, {"tensor(float)", {1}, {0}, f32}}, dequantize));
   registry.add(def("DequantizeLinear", 19, 20,
-                   {{"T1", {0, 2}, {}, dq_types_10}, {"T2", {1}, {0}, kScaleTypes}}, dequantize));
+                   {{"T1", {0, 2}, {}, with_float8(dq_types_10)}, {"T2", {1}, {0}, kScaleTypes}},
+                   dequantize));
   registry.add(def("DequantizeLinear", 21, 22,
-                   {{"T1", {0, 2}, {}, dq_types_21}, {"T2", {1}, {0}, kScaleTypes}}, dequantize));
-  registry.add(def(
-      "DequantizeLinear", 23, last,
-      {{"T1", {0, 2}, {}, dq_types_21}, {"T2", {1}, {}, kScaleTypes}, {"T3", {}, {0}, kScaleTypes}},
-      dequantize));
+                   {{"T1", {0, 2}, {}, with_float8(dq_types_21)}, {"T2", {1}, {0}, kScaleTypes}},
+                   dequantize));
+  registry.add(def("DequantizeLinear", 23, last,
+                   {{"T1", {0, 2}, {}, with_float8(dq_types_21)},
+                    {"T2", {1}, {}, kScaleTypes},
+                    {"T3", {}, {0}, kScaleTypes}},
+                   dequantize));
 
   registry.add(def("DynamicQuantizeLinear", 11, last,
                    {{"T1", {0}, {}, f32}, {"T2", {}, {0, 2}, u8}, {"tensor(float)", {}, {1}, f32}},
