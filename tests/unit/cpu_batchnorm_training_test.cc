@@ -17,9 +17,6 @@
 namespace aruntime::testing {
 namespace {
 
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
 Tensor f64(const Shape& shape, const std::vector<double>& v) {
   return Tensor::from_vector<double>(shape, v);
 }
@@ -37,19 +34,6 @@ std::vector<float> pattern(int64_t n, int64_t mod, int64_t mul, int64_t offset, 
     v[i] = static_cast<float>(static_cast<int64_t>(i) * mul % mod - offset) / div;
   }
   return v;
-}
-
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts) {
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-    }
-  }
 }
 
 // X: [2, 3, 2, 2], all three outputs, explicit epsilon and momentum.

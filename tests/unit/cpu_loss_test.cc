@@ -26,12 +26,6 @@ Tensor pattern(const Shape& shape) {
   }
   return Tensor::from_vector<float>(shape, v);
 }
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
-Tensor i64(const Shape& shape, const std::vector<int64_t>& v) {
-  return Tensor::from_vector<int64_t>(shape, v);
-}
 Tensor i32(const Shape& shape, const std::vector<int32_t>& v) {
   return Tensor::from_vector<int32_t>(shape, v);
 }
@@ -48,20 +42,6 @@ Tensor f16_to_f32(const Tensor& t) {
   std::vector<float> v;
   for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(t.data<Float16>()[i].to_float());
   return Tensor::from_vector<float>(t.shape(), v);
-}
-
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& part : parts) {
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "'" << part << "' not in: " << e.what();
-    }
-  }
 }
 
 // ---- NegativeLogLikelihoodLoss ---------------------------------------------------------------

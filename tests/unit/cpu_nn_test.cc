@@ -34,32 +34,6 @@ Tensor big_weights(const Shape& shape) {
   return pattern(shape, 61, 37, 30, 16.0f);
 }
 
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
-Tensor i64(const Shape& shape, const std::vector<int64_t>& v) {
-  return Tensor::from_vector<int64_t>(shape, v);
-}
-Tensor to_half(const Tensor& t) {
-  std::vector<Float16> v;
-  for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(Float16(t.data<float>()[i]));
-  return Tensor::from_vector<Float16>(t.shape(), v);
-}
-
-// Runs `fn` and checks that it throws aruntime::Error with `code` and a message containing
-// every string of `parts`.
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 // Sums of y over every axis but `axis`.
 std::vector<float> sums_along(const Tensor& y, size_t axis) {
   const int64_t outer = y.shape().size_from_to(0, axis), n = y.shape()[axis];

@@ -35,12 +35,6 @@ Tensor small(const Shape& shape) {
   return pattern(shape, 7, 3, 3, 4.0f);
 }
 
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
-Tensor i64(const Shape& shape, const std::vector<int64_t>& v) {
-  return Tensor::from_vector<int64_t>(shape, v);
-}
 Tensor to_f64(const Tensor& t) {
   std::vector<double> v(t.data<float>(), t.data<float>() + t.num_elements());
   return Tensor::from_vector<double>(t.shape(), v);
@@ -49,19 +43,6 @@ Tensor to_f16(const Tensor& t) {
   std::vector<Float16> v;
   for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(Float16(t.data<float>()[i]));
   return Tensor::from_vector<Float16>(t.shape(), v);
-}
-
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts) {
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

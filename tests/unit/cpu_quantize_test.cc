@@ -60,18 +60,6 @@ Tensor ramp(const Shape& shape, int64_t mul, int64_t offset) {
   return Tensor::from_vector<T>(shape, v);
 }
 
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 // x of the per-tensor QuantizeLinear tests: exact halves (ties), and values that saturate.
 Tensor tie_input(float factor) {
   std::vector<float> v = {0.0f,  0.5f,   1.5f,    2.5f, -0.5f, -1.5f,

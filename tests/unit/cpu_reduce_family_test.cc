@@ -36,12 +36,6 @@ Tensor pattern(const Shape& shape, int64_t mod = 23, int64_t mul = 7919, int64_t
   }
   return Tensor::from_vector<float>(shape, v);
 }
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
-Tensor i64(const Shape& shape, const std::vector<int64_t>& v) {
-  return Tensor::from_vector<int64_t>(shape, v);
-}
 Tensor axes(const std::vector<int64_t>& v) {
   return i64({static_cast<int64_t>(v.size())}, v);
 }
@@ -62,18 +56,6 @@ void expect_values(const Tensor& actual, const Tensor& expected, double rtol = 1
       EXPECT_LE(std::fabs(a - e), 1e-6 + rtol * std::fabs(e))
           << "at " << i << ": " << a << " vs expected " << e;
     }
-  }
-}
-
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
   }
 }
 

@@ -23,30 +23,6 @@ Tensor pattern(const Shape& shape, int64_t mod = 23, int64_t mul = 7919, int64_t
   }
   return Tensor::from_vector<float>(shape, v);
 }
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
-Tensor i64(const Shape& shape, const std::vector<int64_t>& v) {
-  return Tensor::from_vector<int64_t>(shape, v);
-}
-Tensor to_half(const Tensor& t) {
-  std::vector<Float16> v;
-  for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(Float16(t.data<float>()[i]));
-  return Tensor::from_vector<Float16>(t.shape(), v);
-}
-
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // ReduceMean
 

@@ -50,11 +50,6 @@ Tensor to_double(const Tensor& t) {
   std::vector<double> v(t.data<float>(), t.data<float>() + t.num_elements());
   return Tensor::from_vector<double>(t.shape(), v);
 }
-Tensor to_half(const Tensor& t) {
-  std::vector<Float16> v;
-  for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(Float16(t.data<float>()[i]));
-  return Tensor::from_vector<Float16>(t.shape(), v);
-}
 Tensor half_to_float32(const Tensor& t) {
   std::vector<float> v;
   for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(t.data<Float16>()[i].to_float());
@@ -200,10 +195,6 @@ std::vector<Tensor> run_recurrent(const RecurrentCase& s,
   return ctx.outputs();
 }
 
-Tensor f32(const Shape& shape, const std::vector<float>& v) {
-  return Tensor::from_vector<float>(shape, v);
-}
-
 void expect_outputs(const RecurrentCase& s, const std::vector<Tensor>& actual,
                     const std::vector<std::vector<float>>& expected, double rtol = 1e-5,
                     double atol = 1e-5) {
@@ -222,20 +213,6 @@ void expect_outputs(const RecurrentCase& s, const std::vector<Tensor>& actual,
       got = half_to_float32(got);
     }
     expect_near(got, f32(shape, expected[i]), rtol, atol);
-  }
-}
-
-// Runs `fn` and checks that it throws aruntime::Error with `code` and a message containing
-// every string of `parts`.
-void expect_error(const std::function<void()>& fn, ErrorCode code,
-                  const std::vector<std::string>& parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected an aruntime::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), code) << e.what();
-    for (const auto& p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
   }
 }
 

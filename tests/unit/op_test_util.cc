@@ -72,6 +72,22 @@ std::vector<Tensor> OpTest::run() {
   return ctx.outputs();
 }
 
+void expect_error(const std::function<void()>& fn, ErrorCode code, const std::vector<std::string>& parts) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected an aruntime::Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
+
+Tensor to_half(const Tensor& t) {
+  std::vector<Float16> v;
+  for (int64_t i = 0; i < t.num_elements(); ++i) v.push_back(Float16(t.data<float>()[i]));
+  return Tensor::from_vector<Float16>(t.shape(), v);
+}
+
 void expect_near(const Tensor& actual, const Tensor& expected, double rtol, double atol) {
   ASSERT_EQ(actual.dtype(), expected.dtype());
   ASSERT_EQ(actual.shape(), expected.shape()) << actual.shape().to_string() << " vs "

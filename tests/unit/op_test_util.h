@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,6 +75,15 @@ class OpTest {
   std::vector<Tensor> inputs_;
   std::vector<DataType> output_types_;
 };
+
+// Runs `fn` and checks that it throws aruntime::Error with `code` and a message containing every
+// string of `parts`.
+void expect_error(const std::function<void()>& fn, ErrorCode code, const std::vector<std::string>& parts);
+
+inline Tensor f32(const Shape& shape, const std::vector<float>& v) { return Tensor::from_vector<float>(shape, v); }
+inline Tensor i64(const Shape& shape, const std::vector<int64_t>& v) { return Tensor::from_vector<int64_t>(shape, v); }
+// A float32 tensor converted to float16 (round to nearest even).
+Tensor to_half(const Tensor& t);
 
 // Element-wise comparison with numpy.allclose semantics (|a-b| <= atol + rtol*|b|).
 void expect_near(const Tensor& actual, const Tensor& expected, double rtol = 1e-5, double atol = 1e-6);
