@@ -76,19 +76,7 @@ class LossKernel : public HalfAsFloat32Kernel {
 
  protected:
   void run(KernelContext& ctx) const override {
-    const Tensor& scores = ctx.required_input(0);
-    switch (scores.dtype()) {
-      case DataType::kFloat32:
-        run_typed<float>(ctx);
-        break;
-      case DataType::kFloat64:
-        run_typed<double>(ctx);
-        break;
-      default:
-        throw_error(ErrorCode::kNotImplemented, ctx.node().describe() + ": element type " +
-                                                    std::string(data_type_name(scores.dtype())) +
-                                                    " is not supported");
-    }
+    dispatch_float32_or_64(ctx.node(), ctx.required_input(0).dtype(), [&](auto tag) { run_typed<decltype(tag)>(ctx); });
   }
 
   // Fills `target_log_prob[n * D + d]` with the log-probability of class target[n, d] at (n, d);

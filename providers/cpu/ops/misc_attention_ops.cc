@@ -61,16 +61,7 @@ class Attention final : public HalfAsFloat32Kernel {
 
  private:
   void run(KernelContext& ctx) const override {
-    const DataType type = ctx.required_input(0).dtype();
-    if (type == DataType::kFloat32) {
-      run_typed<float>(ctx);
-    } else if (type == DataType::kFloat64) {
-      run_typed<double>(ctx);
-    } else {
-      throw_error(ErrorCode::kNotImplemented, ctx.node().describe() + ": element type " +
-                                                  std::string(data_type_name(type)) +
-                                                  " is not supported");
-    }
+    dispatch_float32_or_64(ctx.node(), ctx.required_input(0).dtype(), [&](auto tag) { run_typed<decltype(tag)>(ctx); });
   }
 
   template <typename T>
@@ -264,16 +255,7 @@ class RotaryEmbedding final : public HalfAsFloat32Kernel {
 
  private:
   void run(KernelContext& ctx) const override {
-    const DataType type = ctx.required_input(0).dtype();
-    if (type == DataType::kFloat32) {
-      run_typed<float>(ctx);
-    } else if (type == DataType::kFloat64) {
-      run_typed<double>(ctx);
-    } else {
-      throw_error(ErrorCode::kNotImplemented, ctx.node().describe() + ": element type " +
-                                                  std::string(data_type_name(type)) +
-                                                  " is not supported");
-    }
+    dispatch_float32_or_64(ctx.node(), ctx.required_input(0).dtype(), [&](auto tag) { run_typed<decltype(tag)>(ctx); });
   }
 
   template <typename T>

@@ -75,19 +75,7 @@ class GridSample final : public HalfAsFloat32Kernel {
 
  private:
   void run(KernelContext& ctx) const override {
-    const Tensor& x = ctx.required_input(0);
-    switch (x.dtype()) {
-      case DataType::kFloat32:
-        run_typed<float>(ctx);
-        break;
-      case DataType::kFloat64:
-        run_typed<double>(ctx);
-        break;
-      default:
-        throw_error(ErrorCode::kNotImplemented, ctx.node().describe() + ": element type " +
-                                                    std::string(data_type_name(x.dtype())) +
-                                                    " is not supported");
-    }
+    dispatch_float32_or_64(ctx.node(), ctx.required_input(0).dtype(), [&](auto tag) { run_typed<decltype(tag)>(ctx); });
   }
 
   template <typename T>

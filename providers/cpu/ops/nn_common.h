@@ -48,6 +48,21 @@ class HalfAsFloat32Kernel : public OpKernel {
   virtual void run(KernelContext& ctx) const = 0;
 };
 
+// Calls f(float{}) or f(double{}) for a float32/float64 `type`; refuses any other type with
+// Error(kNotImplemented) naming the node. For kernels computed natively in those two types.
+template <typename F>
+void dispatch_float32_or_64(const Node& node, DataType type, F&& f) {
+  switch (type) {
+    case DataType::kFloat32:
+      return f(float{});
+    case DataType::kFloat64:
+      return f(double{});
+    default:
+      throw_error(ErrorCode::kNotImplemented, node.describe() + ": element type " +
+                                                  std::string(data_type_name(type)) + " is not supported");
+  }
+}
+
 // Element-wise conversions between a half type and float32 (host tensors of equal size).
 void half_to_float(const Tensor& src, float* dst);
 void float_to_half(const float* src, Tensor& dst);

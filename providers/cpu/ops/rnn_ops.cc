@@ -131,16 +131,7 @@ class RecurrentKernel final : public HalfAsFloat32Kernel {
   }
 
   void run(KernelContext& ctx) const override {
-    const DataType type = ctx.required_input(kX).dtype();
-    if (type == DataType::kFloat32) {
-      run_typed<float>(ctx);
-    } else if (type == DataType::kFloat64) {
-      run_typed<double>(ctx);
-    } else {
-      throw_error(ErrorCode::kNotImplemented, ctx.node().describe() + ": element type " +
-                                                  std::string(data_type_name(type)) +
-                                                  " is not supported");
-    }
+    dispatch_float32_or_64(ctx.node(), ctx.required_input(kX).dtype(), [&](auto tag) { run_typed<decltype(tag)>(ctx); });
   }
 
   // The input at `index` if the node gives it, checked for X's element type and `dims`.
