@@ -10,6 +10,7 @@
 
 #include "aruntime/allocator.h"
 #include "aruntime/device.h"
+#include "aruntime/session.h"
 #include "core/kernel.h"
 #include "core/kernel_registry.h"
 #include "graph/ir.h"
@@ -19,14 +20,19 @@ namespace aruntime {
 // What an EP sees while claiming: the graph, which nodes are still free, and the inferred types.
 class GraphView {
  public:
-  GraphView(const Model& model, const Graph& graph, const std::vector<bool>& assigned)
-      : model_(model), graph_(graph), assigned_(assigned) {}
+  // `pinned_here` (optional) marks nodes the user pinned to the provider being asked.
+  GraphView(const Model& model, const Graph& graph, const std::vector<bool>& assigned,
+            const std::vector<bool>* pinned_here = nullptr)
+      : model_(model), graph_(graph), assigned_(assigned), pinned_here_(pinned_here) {}
 
   const Model& model() const { return model_; }
   const Graph& graph() const { return graph_; }
   size_t num_nodes() const { return graph_.nodes.size(); }
   const Node& node(NodeIndex i) const { return graph_.nodes[i]; }
   bool is_available(NodeIndex i) const { return !assigned_[i]; }
+  // True when the user pinned node i to this provider (PlacementOptions::assignments): a
+  // provider should take it even where its own size or cost heuristics would not.
+  bool is_pinned(NodeIndex i) const { return pinned_here_ != nullptr && (*pinned_here_)[i]; }
   int64_t opset(const Node& node) const { return model_.opset(node.domain); }
   std::vector<DataType> input_types(const Node& node) const;
   std::vector<DataType> output_types(const Node& node) const;
@@ -36,6 +42,7 @@ class GraphView {
   const Model& model_;
   const Graph& graph_;
   const std::vector<bool>& assigned_;
+  const std::vector<bool>* pinned_here_;
 };
 
 struct CapabilityClaim {
@@ -82,6 +89,8 @@ class ExecutionProvider {
   virtual std::shared_ptr<Allocator> allocator() const = 0;
   // Host<->device copies; nullptr for an EP that works in host memory.
   virtual const DataTransfer* data_transfer() const { return nullptr; }
+  // Figures on the programs this EP compiled (empty for kernel-only EPs).
+  virtual std::vector<ProviderProgramStats> statistics() const { return {}; }
 };
 
 // An EP whose capability is exactly its kernel registry: it claims each available node for which

@@ -81,7 +81,15 @@ void collect_buffers(const Value& v, std::vector<const void*>& out) {
       if (v.defined()) out.push_back(v.tensor().raw_data());
       break;
     case ValueKind::kSequence:
-      for (const Tensor& t : v.elements()) out.push_back(t.raw_data());
+      if (v.element_kind() == ValueKind::kMap) {
+        for (const Value& m : v.maps()) collect_buffers(m, out);
+      } else {
+        for (const Tensor& t : v.elements()) out.push_back(t.raw_data());
+      }
+      break;
+    case ValueKind::kMap:
+      out.push_back(v.map_keys().raw_data());
+      out.push_back(v.map_values().raw_data());
       break;
     case ValueKind::kOptional:
       if (v.has_element()) collect_buffers(v.element(), out);
@@ -93,7 +101,7 @@ void collect_buffers(const Value& v, std::vector<const void*>& out) {
 
 }  // namespace
 
-std::vector<Value> SequentialExecutor::run(std::vector<Value> inputs) const {
+std::vector<Value> SequentialExecutor::run(std::vector<Value> inputs, const ValueObserver* observer) const {
   std::vector<Value> values(plan_.slot_names.size());
   // Buffers the caller or the session owns: an output may never be handed back sharing one.
   std::vector<const void*> foreign;
@@ -125,6 +133,11 @@ std::vector<Value> SequentialExecutor::run(std::vector<Value> inputs) const {
       if (slot >= 0 && !values[slot].defined()) {
         throw_error(ErrorCode::kRuntimeError, origin_ + ": " + step.node->describe() + " did not produce output " +
                                                   std::to_string(i) + " ('" + step.node->outputs[i] + "')");
+      }
+    }
+    if (observer != nullptr && step.node->domain != "aruntime.internal") {
+      for (size_t i = 0; i < step.outputs.size(); ++i) {
+        if (step.outputs[i] >= 0) (*observer)(step.node->outputs[i], values[step.outputs[i]]);
       }
     }
     for (int slot : step.release_after) values[slot] = Value();

@@ -4,12 +4,17 @@
 // several runs may execute the same plan concurrently.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/execution_plan.h"
 
 namespace aruntime {
+
+// Sees every value a model node (or fused group) produced, right after its step, by the name the
+// graph gives it. Values may live in device memory.
+using ValueObserver = std::function<void(const std::string& name, const Value& value)>;
 
 class SequentialExecutor {
  public:
@@ -19,7 +24,8 @@ class SequentialExecutor {
   // `inputs` is index-aligned with plan.graph_input_slots (undefined Value = not fed; the
   // session has already validated feeds). Returns one tensor per graph output, owned by the
   // caller (never a view of arena memory or of a feed).
-  std::vector<Value> run(std::vector<Value> inputs) const;
+  // `observer` (optional) is called after each step that is not an inserted copy.
+  std::vector<Value> run(std::vector<Value> inputs, const ValueObserver* observer = nullptr) const;
 
  private:
   const ExecutionPlan& plan_;

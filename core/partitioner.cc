@@ -4,6 +4,9 @@
 #include <set>
 
 #include "aruntime/status.h"
+#include "core/placement_rules.h"
+#include "graph/standard_functions.h"
+#include "graph/type_inference.h"
 
 namespace aruntime {
 
@@ -39,25 +42,52 @@ bool is_convex(const Graph& graph, const std::vector<NodeIndex>& group) {
   return true;
 }
 
-PartitionResult partition_graph(const Model& model, const Graph& graph,
-                                const std::vector<const ExecutionProvider*>& providers,
-                                const std::string& origin) {
+namespace {
+
+// Asks every provider in order; nodes nobody takes keep provider -1.
+PartitionResult assign_nodes(const Model& model, const Graph& graph,
+                             const std::vector<const ExecutionProvider*>& providers,
+                             const std::string& origin, const PlacementOptions& options) {
   PartitionResult result;
   const size_t n = graph.nodes.size();
   result.nodes.resize(n);
   std::vector<bool> assigned(n, false);
+  const NodePins pins = resolve_pins(graph, providers, options);
+  const std::vector<bool> shape_nodes = shape_computation_nodes(graph);
 
   for (size_t p = 0; p < providers.size(); ++p) {
     const ExecutionProvider& ep = *providers[p];
-    GraphView view(model, graph, assigned);
+    // A node pinned to another provider is not offered to this one.
+    std::vector<bool> unavailable = assigned;
+    std::vector<bool> pinned_here(n, false);
+    for (NodeIndex i = 0; i < n; ++i) {
+      if (assigned[i] || pins.provider[i] < 0) continue;
+      if (pins.provider[i] == static_cast<int>(p)) {
+        pinned_here[i] = true;
+      } else {
+        unavailable[i] = true;
+        result.nodes[i].declines.emplace_back(static_cast<int>(p), "pinned to " + providers[pins.provider[i]]->name() +
+                                                                         " by assignment '" + pins.source[i] + "'");
+      }
+    }
+    GraphView view(model, graph, unavailable, &pinned_here);
     CapabilityReport report = ep.capabilities(view);
+    for (auto& claim : report.claims) {
+      for (NodeIndex i : claim.nodes) {
+        if (i >= n || unavailable[i]) {
+          throw_error(ErrorCode::kRuntimeError,
+                      origin + ": provider " + ep.name() + " claimed " +
+                          (i >= n ? "a node index out of range" : graph.nodes[i].describe() + ", which is not available to it"));
+        }
+      }
+    }
+    if (!ep.device().is_cpu()) apply_device_cost_rules(graph, report, pinned_here, shape_nodes, options);
     for (auto& claim : report.claims) {
       if (claim.nodes.empty()) continue;
       for (NodeIndex i : claim.nodes) {
-        if (i >= n || assigned[i]) {
-          throw_error(ErrorCode::kRuntimeError,
-                      origin + ": provider " + ep.name() + " claimed " +
-                          (i >= n ? "a node index out of range" : graph.nodes[i].describe() + ", which is already assigned"));
+        if (assigned[i]) {
+          throw_error(ErrorCode::kRuntimeError, origin + ": provider " + ep.name() + " claimed " +
+                                                    graph.nodes[i].describe() + ", which is already assigned");
         }
       }
       if (claim.kind == CapabilityClaim::Kind::kKernel) {
@@ -90,30 +120,92 @@ PartitionResult partition_graph(const Model& model, const Graph& graph,
       }
     }
     for (const auto& d : report.declines) {
-      if (d.node < n && !assigned[d.node]) result.nodes[d.node].declines.emplace_back(static_cast<int>(p), d.reason);
+      if (d.node < n && !unavailable[d.node] && !assigned[d.node]) {
+        result.nodes[d.node].declines.emplace_back(static_cast<int>(p), d.reason);
+      }
     }
+  }
+  // A pin is a requirement: the named provider must have taken the node.
+  for (NodeIndex i = 0; i < n; ++i) {
+    const int want = pins.provider[i];
+    if (want < 0 || result.nodes[i].provider == want) continue;
+    std::string why = "it did not claim it";
+    for (const auto& [p, reason] : result.nodes[i].declines) {
+      if (p == want) why = "it declined: " + reason;
+    }
+    throw_error(ErrorCode::kInvalidArgument, origin + ": " + graph.nodes[i].describe() + " is assigned to " +
+                                                 providers[want]->name() + " by '" + pins.source[i] + "', but " + why);
   }
 
-  // Every node must have a home; report them all at once, on one line.
-  size_t missing = 0;
+  return result;
+}
+
+std::vector<NodeIndex> unassigned_nodes(const PartitionResult& result) {
+  std::vector<NodeIndex> missing;
+  for (NodeIndex i = 0; i < result.nodes.size(); ++i) {
+    if (result.nodes[i].provider < 0) missing.push_back(i);
+  }
+  return missing;
+}
+
+// Every node must have a home; report them all at once, on one line.
+void throw_if_unassigned(const Model& model, const Graph& graph, const PartitionResult& result,
+                         const std::vector<const ExecutionProvider*>& providers, const std::string& origin) {
+  const std::vector<NodeIndex> missing = unassigned_nodes(result);
+  if (missing.empty()) return;
   std::string detail;
-  for (NodeIndex i = 0; i < n; ++i) {
-    if (assigned[i]) continue;
-    ++missing;
-    if (missing <= 8) {
-      detail += (missing > 1 ? "; " : "") + graph.nodes[i].describe() + " at opset " +
-                std::to_string(model.opset(graph.nodes[i].domain));
-      for (const auto& [p, reason] : result.nodes[i].declines) detail += " — " + providers[p]->name() + ": " + reason;
+  for (size_t k = 0; k < missing.size() && k < 8; ++k) {
+    const Node& node = graph.nodes[missing[k]];
+    detail += (k ? "; " : "") + node.describe() + " at opset " + std::to_string(model.opset(node.domain));
+    for (const auto& [p, reason] : result.nodes[missing[k]].declines) {
+      detail += " — " + (p == kFunctionBodyDecline ? std::string("ONNX function") : providers[p]->name()) + ": " + reason;
     }
   }
-  if (missing > 0) {
-    std::string names;
-    for (size_t p = 0; p < providers.size(); ++p) names += (p ? "," : "") + providers[p]->name();
-    if (missing > 8) detail += "; and " + std::to_string(missing - 8) + " more";
-    throw_error(ErrorCode::kNotImplemented, origin + ": no provider (" + names + ") can run " +
-                                                std::to_string(missing) + " node(s): " + detail);
-  }
+  std::string names;
+  for (size_t p = 0; p < providers.size(); ++p) names += (p ? "," : "") + providers[p]->name();
+  if (missing.size() > 8) detail += "; and " + std::to_string(missing.size() - 8) + " more";
+  throw_error(ErrorCode::kNotImplemented, origin + ": no provider (" + names + ") can run " +
+                                              std::to_string(missing.size()) + " node(s): " + detail);
+}
+
+// Bodies of functions may themselves hold function ops nobody runs; this bounds the rounds.
+constexpr int kMaxExpansionRounds = 16;
+
+}  // namespace
+
+PartitionResult partition_graph(const Model& model, const Graph& graph,
+                                const std::vector<const ExecutionProvider*>& providers,
+                                const std::string& origin, const PlacementOptions& options) {
+  PartitionResult result = assign_nodes(model, graph, providers, origin, options);
+  throw_if_unassigned(model, graph, result, providers, origin);
   return result;
+}
+
+PartitionResult partition_expanding_functions(const Model& model, Graph& graph,
+                                              const std::vector<const ExecutionProvider*>& providers,
+                                              const std::string& origin, const PlacementOptions& options) {
+  for (int round = 0;; ++round) {
+    PartitionResult result = assign_nodes(model, graph, providers, origin, options);
+    const std::vector<NodeIndex> missing = unassigned_nodes(result);
+    if (missing.empty()) return result;
+    bool expanded = false;
+    // Back to front, so the indices still to visit stay valid as bodies are spliced in.
+    for (auto it = missing.rbegin(); it != missing.rend() && round < kMaxExpansionRounds; ++it) {
+      FunctionExpansion body = expand_standard_function(model, graph, graph.nodes[*it]);
+      if (body.result == FunctionExpansion::Result::kUnusable) {
+        result.nodes[*it].declines.emplace_back(kFunctionBodyDecline, body.reason);
+      }
+      if (body.result != FunctionExpansion::Result::kExpanded) continue;
+      const auto at = graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(*it));
+      graph.nodes.insert(at, std::make_move_iterator(body.nodes.begin()), std::make_move_iterator(body.nodes.end()));
+      expanded = true;
+    }
+    if (!expanded) {
+      throw_if_unassigned(model, graph, result, providers, origin);
+      return result;
+    }
+    infer_types(graph);
+  }
 }
 
 }  // namespace aruntime

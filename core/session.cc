@@ -9,10 +9,12 @@
 #include <chrono>
 
 #include "core/arena.h"
+#include "core/cost_model.h"
 #include "core/execution_plan.h"
 #include "core/executor.h"
 #include "core/logging.h"
 #include "core/partitioner.h"
+#include "core/placement_rules.h"
 #include "core/provider_registry.h"
 #include "core/subgraph_compiler.h"
 #include "graph/loader.h"
@@ -88,10 +90,11 @@ class SessionImpl {
     create_arenas();
     std::vector<const ExecutionProvider*> eps;
     for (const auto& p : providers_) eps.push_back(p.get());
-    partition_ = partition_graph(model_, *model_.graph, eps, model_.origin);
+    check_assignments();
+    partition_ = partition_expanding_functions(model_, *model_.graph, eps, model_.origin, options_.placement);
     std::vector<Allocator*> arenas;
     for (const auto& a : arenas_) arenas.push_back(a.get());
-    subgraphs_ = std::make_unique<SessionSubgraphCompiler>(model_, eps, arenas, host_arena_.get());
+    subgraphs_ = std::make_unique<SessionSubgraphCompiler>(model_, eps, arenas, host_arena_.get(), options_.placement);
     plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get(), subgraphs_.get()});
     executor_ = std::make_unique<SequentialExecutor>(plan_, model_.origin, *cpu_heap_allocator());
     fill_metadata();
@@ -107,13 +110,22 @@ class SessionImpl {
   const std::vector<ValueMetadata>& overridable_inputs() const { return overridable_; }
   int intra_op_threads() const { return thread_arena_->max_concurrency(); }
   const std::vector<NodePlacement>& placement() const { return placement_; }
+  const std::vector<CopyPlacement>& copies() const { return copies_; }
+  std::vector<ProviderProgramStats> provider_statistics() const {
+    std::vector<ProviderProgramStats> all;
+    for (const auto& p : providers_) {
+      for (auto& s : p->statistics()) all.push_back(std::move(s));
+    }
+    return all;
+  }
   std::vector<std::string> provider_names() const {
     std::vector<std::string> n;
     for (const auto& p : providers_) n.push_back(p->name());
     return n;
   }
 
-  std::vector<Value> run(const std::map<std::string, Value>& feeds, const std::vector<std::string>& output_names) const {
+  std::vector<Value> run(const std::map<std::string, Value>& feeds, const std::vector<std::string>& output_names,
+                         const RunOptions& run_options) const {
     const Graph& g = *model_.graph;
     std::vector<Value> ordered(g.inputs.size());
     for (const auto& [name, value] : feeds) {
@@ -150,7 +162,13 @@ class SessionImpl {
       }
     }
     std::vector<Value> all;
-    thread_arena_->execute([&] { all = executor_->run(std::move(ordered)); });
+    ValueObserver observer;
+    if (run_options.observe_value) {
+      observer = [&](const std::string& name, const Value& value) {
+        run_options.observe_value(name, on_host(value));
+      };
+    }
+    thread_arena_->execute([&] { all = executor_->run(std::move(ordered), observer ? &observer : nullptr); });
     std::vector<Value> result;
     for (size_t i : selected) result.push_back(all[i]);
     return result;
@@ -158,17 +176,42 @@ class SessionImpl {
 
   const std::string& origin() const { return model_.origin; }
 
+  // A host copy of a device tensor, through the data transfer of the provider that owns the
+  // device; host values pass through.
+  Value on_host(const Value& value) const {
+    if (!value.is_tensor() || !value.defined() || value.tensor().device().is_cpu()) return value;
+    const Tensor& t = value.tensor();
+    for (const auto& p : providers_) {
+      const DataTransfer* transfer = p->data_transfer();
+      if (p->device() == t.device() && transfer != nullptr && transfer->can_copy(t.device(), Device::cpu())) {
+        Tensor host(t.dtype(), t.shape(), *cpu_heap_allocator());
+        transfer->copy(t, host);
+        return Value(std::move(host));
+      }
+    }
+    throw_error(ErrorCode::kRuntimeError, model_.origin + ": no provider can copy a value from " +
+                                              t.device().to_string() + " to the host");
+  }
+
  private:
-  // Values are tensors, sequences and optionals; maps (ai.onnx.ml) are refused up front rather
-  // than failing mid-run.
+  // Maps (ai.onnx.ml), alone or in a sequence, are supported with int64 or string keys and tensor
+  // values (Value::map); other map types at the graph boundary are refused up front rather than
+  // failing mid-run.
   void refuse_unsupported_values() const {
     const Graph& g = *model_.graph;
     for (const auto* list : {&g.inputs, &g.outputs}) {
       for (const ValueInfo& v : *list) {
-        if (v.type.kind != ValueKind::kMap) continue;
+        if (v.type.kind != ValueKind::kMap && !v.type.is_map_sequence()) continue;
+        std::string problem;
+        if (v.type.key_dtype != DataType::kInt64 && v.type.key_dtype != DataType::kString) {
+          problem = "map keys must be int64 or string";
+        } else if (v.type.dtype == DataType::kUndefined) {
+          problem = "map values must be tensors";
+        }
+        if (problem.empty()) continue;
         throw_error(ErrorCode::kNotImplemented,
-                    model_.origin + ": graph " + (list == &g.inputs ? "input" : "output") + " '" + v.name +
-                        "' has type " + v.type.to_string() + "; map values are not supported yet");
+                    model_.origin + ": graph " + (list == &g.inputs ? "input" : "output") + " '" +
+                        v.name + "' has type " + v.type.to_string() + "; " + problem);
       }
     }
   }
@@ -192,6 +235,25 @@ class SessionImpl {
         throw_error(ErrorCode::kInvalidArgument, "provider '" + name + "' has no device: " + f->describe_device());
       }
       providers_.push_back(f->create(options_));
+    }
+    for (const auto& [name, settings] : options_.provider_options) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        throw_error(ErrorCode::kInvalidArgument, "options given for provider '" + name +
+                                                     "', which this session does not use (providers: " + join(names) + ")");
+      }
+    }
+  }
+
+  // An assignment that matches nothing is a typo the user would otherwise never notice.
+  void check_assignments() const {
+    if (options_.placement.assignments.empty()) return;
+    std::vector<std::string> keys;
+    collect_assignment_keys(*model_.graph, keys);
+    for (const auto& [key, provider] : options_.placement.assignments) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": assignment '" + key + "=" + provider +
+                                                     "' matches no node name or op type of the model");
+      }
     }
   }
 
@@ -231,9 +293,22 @@ class SessionImpl {
     for (const auto& v : g.outputs) outputs_.push_back(metadata_of(v));
     for (NodeIndex i = 0; i < g.nodes.size(); ++i) {
       const Node& n = g.nodes[i];
-      NodePlacement p{n.name, n.op_type, n.domain, providers_[partition_.nodes[i].provider]->name(), {}};
-      for (const auto& [ep, reason] : partition_.nodes[i].declines) p.declined.emplace_back(providers_[ep]->name(), reason);
+      const NodeAssignment& a = partition_.nodes[i];
+      NodePlacement p{n.name, n.op_type, n.domain, providers_[a.provider]->name(), {}, {}, -1};
+      if (a.group >= 0) p.fused_group = providers_[a.provider]->name() + "_group_" + std::to_string(a.group);
+      if (auto flops = estimate_flops(g, n)) p.estimated_flops = *flops;
+      for (const auto& [ep, reason] : partition_.nodes[i].declines) {
+        if (ep >= 0) p.declined.emplace_back(providers_[ep]->name(), reason);
+      }
       placement_.push_back(std::move(p));
+    }
+    for (const ExecutionStep& step : plan_.steps) {
+      if (step.node->domain != "aruntime.internal" || step.inputs.size() != 1 || step.outputs.size() != 1) continue;
+      const std::string& value = step.node->inputs[0];
+      CopyPlacement c{value, plan_.slot_devices[step.inputs[0]].to_string(),
+                      plan_.slot_devices[step.outputs[0]].to_string(), -1};
+      if (auto bytes = static_value_bytes(g, value)) c.bytes = static_cast<int64_t>(*bytes);
+      copies_.push_back(std::move(c));
     }
   }
 
@@ -244,6 +319,25 @@ class SessionImpl {
     if (value.kind() != want) {
       throw_error(ErrorCode::kInvalidArgument, where + ": expected a " + std::string(value_kind_name(want)) + " (" +
                                                    declared.type.to_string() + "), got a " + value.type_string());
+    }
+    // Maps and sequences of maps: kind, key and value types must all match (a sequence of maps
+    // is no sequence of tensors). Value::map already holds keys and values in host memory.
+    const bool declared_maps =
+        declared.type.kind == ValueKind::kMap || declared.type.is_map_sequence();
+    const bool fed_maps =
+        value.kind() == ValueKind::kMap ||
+        (value.kind() == ValueKind::kSequence && value.element_kind() == ValueKind::kMap);
+    if (declared.type.kind != ValueKind::kUnknown && (declared_maps || fed_maps)) {
+      // An empty sequence read from a file may not know its key type; it has no key to mismatch.
+      const bool key_unknown =
+          value.key_type() == DataType::kUndefined && value.kind() == ValueKind::kSequence;
+      if (declared_maps != fed_maps ||
+          (value.key_type() != declared.type.key_dtype && !key_unknown) ||
+          value.element_type() != declared.type.dtype) {
+        throw_error(ErrorCode::kInvalidArgument, where + ": expected " + declared.type.to_string() +
+                                                     ", got " + value.type_string());
+      }
+      return;
     }
     if (!value.is_tensor()) {
       DataType got = value.element_type();
@@ -287,6 +381,7 @@ class SessionImpl {
   std::vector<ValueMetadata> outputs_;
   std::vector<ValueMetadata> overridable_;
   std::vector<NodePlacement> placement_;
+  std::vector<CopyPlacement> copies_;
 };
 
 // --- Session ---------------------------------------------------------------------------------
@@ -311,7 +406,9 @@ const std::vector<ValueMetadata>& Session::outputs() const { return impl_->outpu
 const std::vector<ValueMetadata>& Session::overridable_inputs() const { return impl_->overridable_inputs(); }
 int Session::intra_op_threads() const { return impl_->intra_op_threads(); }
 const std::vector<NodePlacement>& Session::placement() const { return impl_->placement(); }
+const std::vector<CopyPlacement>& Session::copies() const { return impl_->copies(); }
 std::vector<std::string> Session::providers() const { return impl_->provider_names(); }
+std::vector<ProviderProgramStats> Session::provider_statistics() const { return impl_->provider_statistics(); }
 
 std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& output_names,
                                  const RunOptions& run_options) const {
@@ -333,8 +430,7 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, con
 std::vector<Value> Session::run_values(const std::map<std::string, Value>& feeds,
                                        const std::vector<std::string>& output_names,
                                        const RunOptions& run_options) const {
-  (void)run_options;
-  return impl_->run(feeds, output_names);
+  return impl_->run(feeds, output_names, run_options);
 }
 
 }  // namespace aruntime

@@ -12,7 +12,8 @@ namespace {
 class PlannedSubgraph final : public CompiledSubgraph {
  public:
   PlannedSubgraph(const Model& model, const Graph& subgraph, const std::vector<const ExecutionProvider*>& providers,
-                  const std::vector<Allocator*>& arenas, Allocator* host_arena, const SubgraphCompiler& compiler)
+                  const std::vector<Allocator*>& arenas, Allocator* host_arena, const SubgraphCompiler& compiler,
+                  const PlacementOptions& placement)
       : graph_(std::make_unique<Graph>(subgraph)), num_formal_(subgraph.inputs.size()) {
     outer_names_ = Graph::outer_scope_inputs(subgraph);
     for (const auto& name : outer_names_) {
@@ -21,7 +22,7 @@ class PlannedSubgraph final : public CompiledSubgraph {
     }
     // Initializers of the body that are not inputs are constants of the plan; formal inputs the
     // body also initialises keep their initializer as the default (ONNX allows it).
-    partition_ = partition_graph(model, *graph_, providers, model.origin);
+    partition_ = partition_expanding_functions(model, *graph_, providers, model.origin, placement);
     plan_ = build_execution_plan({model, *graph_, providers, partition_, arenas, host_arena, &compiler});
     executor_ = std::make_unique<SequentialExecutor>(plan_, model.origin, *cpu_heap_allocator());
     origin_ = model.origin;
@@ -60,7 +61,7 @@ class PlannedSubgraph final : public CompiledSubgraph {
 }  // namespace
 
 std::unique_ptr<CompiledSubgraph> SessionSubgraphCompiler::compile(const Graph& subgraph) const {
-  return std::make_unique<PlannedSubgraph>(model_, subgraph, providers_, arenas_, host_arena_, *this);
+  return std::make_unique<PlannedSubgraph>(model_, subgraph, providers_, arenas_, host_arena_, *this, placement_);
 }
 
 }  // namespace aruntime

@@ -20,11 +20,30 @@ bool TypeInfo::has_static_shape() const {
   return std::all_of(shape->begin(), shape->end(), [](const Dim& d) { return d.is_static(); });
 }
 
+TypeInfo TypeInfo::map(DataType key, DataType value) {
+  TypeInfo t;
+  t.kind = ValueKind::kMap;
+  t.key_dtype = key;
+  t.dtype = value;
+  return t;
+}
+
+TypeInfo TypeInfo::map_sequence(DataType key, DataType value) {
+  TypeInfo t = map(key, value);
+  t.kind = ValueKind::kSequence;
+  t.element_kind = ValueKind::kMap;
+  return t;
+}
+
 std::string TypeInfo::to_string() const {
+  if (kind == ValueKind::kMap || is_map_sequence()) {
+    std::string m = "map(" + std::string(data_type_name(key_dtype)) + "," +
+                    std::string(data_type_name(dtype)) + ")";
+    return kind == ValueKind::kMap ? m : "seq(" + m + ")";
+  }
   std::string s;
   if (kind == ValueKind::kSequence) s = "seq(";
   if (kind == ValueKind::kOptional) s = "optional(";
-  if (kind == ValueKind::kMap) s = "map(";
   s += std::string(data_type_name(dtype));
   if (shape) {
     s += "[";
@@ -34,7 +53,7 @@ std::string TypeInfo::to_string() const {
     }
     s += "]";
   }
-  if (kind == ValueKind::kSequence || kind == ValueKind::kOptional || kind == ValueKind::kMap) s += ")";
+  if (kind == ValueKind::kSequence || kind == ValueKind::kOptional) s += ")";
   return s;
 }
 

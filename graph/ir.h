@@ -33,11 +33,24 @@ struct Dim {
 
 struct TypeInfo {
   ValueKind kind = ValueKind::kTensor;
-  DataType dtype = DataType::kUndefined;  // element type (of the tensor, or of sequence elements)
+  // Element type of the tensor, of sequence elements, of what an optional holds, or of map values.
+  DataType dtype = DataType::kUndefined;
   std::optional<std::vector<Dim>> shape;  // nullopt: rank unknown
+  // What a sequence holds: kTensor, or kMap for seq(map(key_dtype, dtype)). kTensor for the other
+  // kinds (a map's values and an optional's content are described by dtype alone).
+  ValueKind element_kind = ValueKind::kTensor;
+  // Key type of a map, or of the maps of a sequence of maps; kUndefined otherwise, and for a map
+  // whose values are not tensors (which this runtime does not support).
+  DataType key_dtype = DataType::kUndefined;
 
+  static TypeInfo map(DataType key, DataType value);           // map(key, value)
+  static TypeInfo map_sequence(DataType key, DataType value);  // seq(map(key, value))
+  bool is_map_sequence() const {
+    return kind == ValueKind::kSequence && element_kind == ValueKind::kMap;
+  }
   bool has_static_shape() const;
-  std::string to_string() const;  // "float32[batch,3,224,224]"
+  // "float32[batch,3,224,224]", "seq(float32)", "map(int64,float32)", "seq(map(string,float32))"
+  std::string to_string() const;
 };
 
 struct ValueInfo {

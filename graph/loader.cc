@@ -139,7 +139,9 @@ std::vector<Dim> convert_shape(const onnx::TensorShapeProto& shape) {
   return dims;
 }
 
-// Sequences, optionals and maps keep the element (map: value) type of their innermost tensor.
+// Sequences and optionals keep the element type of their innermost tensor. Maps keep their key
+// type and the element type of their value tensors; a sequence of maps says so in element_kind.
+// A map whose values are not tensors keeps dtype kUndefined (the session refuses it).
 TypeInfo convert_type(const onnx::TypeProto& proto) {
   TypeInfo t;
   switch (proto.value_case()) {
@@ -151,17 +153,25 @@ TypeInfo convert_type(const onnx::TypeProto& proto) {
     case onnx::TypeProto::kSequenceType:
       if (proto.sequence_type().has_elem_type())
         t = convert_type(proto.sequence_type().elem_type());
-      t.kind = ValueKind::kSequence;
+      if (t.kind == ValueKind::kMap) t.element_kind = ValueKind::kMap;
+      // Maps nested deeper (seq(seq(map))) are beyond what TypeInfo describes.
+      t.kind = t.key_dtype != DataType::kUndefined && t.kind != ValueKind::kMap
+                   ? ValueKind::kUnknown
+                   : ValueKind::kSequence;
       break;
     case onnx::TypeProto::kOptionalType:
       if (proto.optional_type().has_elem_type())
         t = convert_type(proto.optional_type().elem_type());
-      t.kind = ValueKind::kOptional;
+      t.kind = t.key_dtype != DataType::kUndefined ? ValueKind::kUnknown : ValueKind::kOptional;
       break;
-    case onnx::TypeProto::kMapType:
-      if (proto.map_type().has_value_type()) t = convert_type(proto.map_type().value_type());
-      t.kind = ValueKind::kMap;
+    case onnx::TypeProto::kMapType: {
+      const onnx::TypeProto& value = proto.map_type().value_type();
+      t = TypeInfo::map(data_type_from_onnx(proto.map_type().key_type()),
+                        value.has_tensor_type()
+                            ? data_type_from_onnx(value.tensor_type().elem_type())
+                            : DataType::kUndefined);
       break;
+    }
     case onnx::TypeProto::kSparseTensorType:
       t.kind = ValueKind::kUnknown;
       t.dtype = data_type_from_onnx(proto.sparse_tensor_type().elem_type());
@@ -241,7 +251,6 @@ class Converter {
     for (auto& n : *proto.mutable_node()) graph.nodes.push_back(convert_node(n, graph, where));
   }
 
- private:
   template <typename MakeTensor>
   void add_initializer(Graph& graph, const std::string& name, const std::string& where,
                        MakeTensor make_tensor) {
@@ -281,6 +290,7 @@ class Converter {
     return node;
   }
 
+ private:
   std::shared_ptr<Graph> convert_subgraph(onnx::GraphProto& proto, Graph& owner, const Node& node,
                                           const std::string& attribute, const std::string& where) {
     auto sub = std::make_shared<Graph>();
@@ -590,6 +600,12 @@ Model load_file(const std::string& path, const LoadOptions& options) {
 }
 
 }  // namespace
+
+Node node_from_proto(onnx::NodeProto& proto, Graph& owner, const std::string& origin) {
+  const std::string no_base_dir;
+  const LoadOptions options;
+  return Converter(origin, no_base_dir, options).convert_node(proto, owner, "");
+}
 
 Model load_model(const std::string& path, const LoadOptions& options) {
   return with_one_line_errors([&] { return load_file(path, options); });

@@ -9,6 +9,10 @@
 
 #include "graph/ir.h"
 
+namespace onnx {
+class NodeProto;
+}
+
 namespace aruntime {
 
 // Newest IR version and opsets this runtime loads.
@@ -32,5 +36,9 @@ Model load_model(const std::string& path, const LoadOptions& options = {});
 // `base_dir`; with an empty `base_dir` any external data is refused.
 Model load_model_from_bytes(const std::string& bytes, const std::string& origin,
                             const std::string& base_dir, const LoadOptions& options = {});
+
+// Converts one NodeProto into the IR, with the loader's checks, for passes that build nodes from
+// ONNX messages (function bodies). Subgraph attributes hang off `owner`; external data is refused.
+Node node_from_proto(onnx::NodeProto& proto, Graph& owner, const std::string& origin);
 
 }  // namespace aruntime

@@ -488,10 +488,102 @@ std::string base_dir_of(const std::string& path) {
   return fs::absolute(fs::path(path)).parent_path().string();
 }
 
+// Value::map's own checks (unique keys...) as a malformed-file error naming where.
+Value checked_map(Tensor keys, Tensor values, const std::string& context) {
+  try {
+    return Value::map(std::move(keys), std::move(values));
+  } catch (const Error& e) {
+    throw_error(ErrorCode::kInvalidModel, context + ": " + e.what());
+  }
+}
+
+// A MapProto: keys in `keys` (int64) or `string_keys`, values as a SequenceProto of one-element
+// tensors (onnx.numpy_helper.from_dict writes scalars). `declared` types the values of an empty
+// map.
+Value map_from_proto(const onnx::MapProto& proto, DataType declared, const std::string& base_dir,
+                     const std::string& context) {
+  const DataType key_type = data_type_from_onnx(proto.key_type());
+  if (key_type != DataType::kInt64 && key_type != DataType::kString) {
+    throw_error(ErrorCode::kNotImplemented, context + ": keys of type " +
+                                                onnx_data_type_name(proto.key_type()) +
+                                                " are not supported (INT64 and STRING are)");
+  }
+  const int count = key_type == DataType::kString ? proto.string_keys_size() : proto.keys_size();
+  Tensor keys(key_type, Shape{count});
+  for (int i = 0; i < count; ++i) {
+    if (key_type == DataType::kString) {
+      keys.data<std::string>()[i] = proto.string_keys(i);
+    } else {
+      keys.data<int64_t>()[i] = proto.keys(i);
+    }
+  }
+  const onnx::SequenceProto& seq = proto.values();
+  if (seq.elem_type() != onnx::SequenceProto::TENSOR &&
+      seq.elem_type() != onnx::SequenceProto::UNDEFINED) {
+    throw_error(ErrorCode::kNotImplemented,
+                context + ": only maps with tensor values are supported");
+  }
+  if (seq.tensor_values_size() != count) {
+    throw_error(ErrorCode::kInvalidModel, context + ": " + std::to_string(count) + " keys but " +
+                                              std::to_string(seq.tensor_values_size()) + " values");
+  }
+  DataType value_type = declared;
+  Tensor values;
+  for (int i = 0; i < count; ++i) {
+    const std::string where = context + " value " + std::to_string(i);
+    const Tensor element = tensor_from_proto(seq.tensor_values(i), base_dir, where);
+    if (i == 0) {
+      value_type = element.dtype();
+      values = Tensor(value_type, Shape{count});
+    }
+    if (element.dtype() != value_type || element.num_elements() != 1) {
+      throw_error(ErrorCode::kInvalidModel,
+                  where + " is " + std::string(data_type_name(element.dtype())) +
+                      element.shape().to_string() + ", expected one " +
+                      std::string(data_type_name(value_type)) + " element");
+    }
+    if (value_type == DataType::kString) {
+      values.data<std::string>()[i] = element.data<std::string>()[0];
+    } else {
+      const size_t esize = element_size(value_type);
+      std::memcpy(static_cast<char*>(values.raw_data()) + static_cast<size_t>(i) * esize,
+                  element.raw_data(), esize);
+    }
+  }
+  if (count == 0) {
+    if (value_type == DataType::kUndefined) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  context + ": an empty map whose value type is not declared");
+    }
+    values = Tensor(value_type, Shape{0});
+  }
+  return checked_map(std::move(keys), std::move(values), context);
+}
+
 Value sequence_from_proto(const onnx::SequenceProto& proto, DataType declared, const std::string& path) {
   const std::string context = path + ": sequence '" + proto.name() + "'";
+  if (proto.elem_type() == onnx::SequenceProto::MAP ||
+      (proto.elem_type() == onnx::SequenceProto::UNDEFINED && proto.map_values_size() > 0)) {
+    std::vector<Value> maps;
+    for (int i = 0; i < proto.map_values_size(); ++i) {
+      maps.push_back(map_from_proto(proto.map_values(i), declared, base_dir_of(path),
+                                    context + " element " + std::to_string(i)));
+    }
+    // An empty sequence does not say its key type (see Value::map_sequence).
+    const DataType key_type = maps.empty() ? DataType::kUndefined : maps[0].key_type();
+    const DataType value_type = maps.empty() ? declared : maps[0].element_type();
+    for (size_t i = 1; i < maps.size(); ++i) {
+      if (maps[i].key_type() != key_type || maps[i].element_type() != value_type) {
+        throw_error(ErrorCode::kInvalidModel, context + " element " + std::to_string(i) + " is a " +
+                                                  maps[i].type_string() + ", but element 0 is a " +
+                                                  maps[0].type_string());
+      }
+    }
+    return Value::map_sequence(std::move(maps), key_type, value_type);
+  }
   if (proto.elem_type() != onnx::SequenceProto::TENSOR && proto.elem_type() != onnx::SequenceProto::UNDEFINED) {
-    throw_error(ErrorCode::kNotImplemented, context + ": only sequences of tensors are supported");
+    throw_error(ErrorCode::kNotImplemented,
+                context + ": only sequences of tensors or maps are supported");
   }
   std::vector<Tensor> elements;
   for (int i = 0; i < proto.tensor_values_size(); ++i) {
@@ -545,6 +637,16 @@ Value read_value_file(const std::string& path, ValueKind kind, DataType element_
     }
     throw_error(ErrorCode::kNotImplemented, context + ": only optional tensors and sequences are supported");
   }
+  if (kind == ValueKind::kMap) {
+    onnx::MapProto proto;
+    if (!proto.ParseFromString(bytes)) {
+      throw_error(ErrorCode::kInvalidModel,
+                  path + ": not a valid MapProto (protobuf parse failed)");
+    }
+    if (name_out != nullptr) *name_out = proto.name();
+    return map_from_proto(proto, element_type, base_dir_of(path),
+                          path + ": map '" + proto.name() + "'");
+  }
   throw_error(ErrorCode::kNotImplemented, path + ": " + std::string(value_kind_name(kind)) + " values are not supported");
 }
 
@@ -568,14 +670,60 @@ void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::Tensor
   }
 }
 
-void write_tensor_file(const Tensor& tensor, const std::string& name, const std::string& path) {
-  onnx::TensorProto proto;
-  tensor_to_proto(tensor, name, proto);
+void map_to_proto(const Value& map, const std::string& name, onnx::MapProto& proto) {
+  const Tensor& keys = map.map_keys();
+  const Tensor& values = map.map_values();
+  proto.Clear();
+  proto.set_name(name);
+  proto.set_key_type(static_cast<int32_t>(keys.dtype()));
+  for (int64_t i = 0; i < keys.num_elements(); ++i) {
+    if (keys.dtype() == DataType::kString) {
+      proto.add_string_keys(keys.data<std::string>()[i]);
+    } else {
+      proto.add_keys(keys.data<int64_t>()[i]);
+    }
+  }
+  onnx::SequenceProto* seq = proto.mutable_values();
+  seq->set_elem_type(onnx::SequenceProto::TENSOR);
+  for (int64_t i = 0; i < values.num_elements(); ++i) {
+    // One scalar tensor per value, as onnx.numpy_helper.from_dict writes them.
+    Tensor scalar(values.dtype(), Shape{});
+    if (values.dtype() == DataType::kString) {
+      scalar.data<std::string>()[0] = values.data<std::string>()[i];
+    } else {
+      const size_t esize = element_size(values.dtype());
+      std::memcpy(scalar.raw_data(),
+                  static_cast<const char*>(values.raw_data()) + static_cast<size_t>(i) * esize,
+                  esize);
+    }
+    tensor_to_proto(scalar, "", *seq->add_tensor_values());
+  }
+}
+
+void sequence_to_proto(const Value& sequence, const std::string& name, onnx::SequenceProto& proto) {
+  if (sequence.kind() != ValueKind::kSequence) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "sequence_to_proto: '" + name + "' is a " + sequence.type_string());
+  }
+  proto.Clear();
+  proto.set_name(name);
+  if (sequence.element_kind() == ValueKind::kMap) {
+    proto.set_elem_type(onnx::SequenceProto::MAP);
+    for (const Value& m : sequence.maps()) map_to_proto(m, "", *proto.add_map_values());
+    return;
+  }
+  proto.set_elem_type(onnx::SequenceProto::TENSOR);
+  for (const Tensor& t : sequence.elements()) tensor_to_proto(t, "", *proto.add_tensor_values());
+}
+
+namespace {
+
+void write_proto_file(const google::protobuf::MessageLite& proto, const std::string& what,
+                      const std::string& path) {
   std::string bytes;
   if (!proto.SerializeToString(&bytes)) {
-    throw_error(
-        ErrorCode::kInvalidArgument,
-        path + ": tensor '" + name + "' cannot be serialized (above protobuf's 2 GiB limit?)");
+    throw_error(ErrorCode::kInvalidArgument,
+                path + ": " + what + " cannot be serialized (above protobuf's 2 GiB limit?)");
   }
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out)
@@ -583,6 +731,51 @@ void write_tensor_file(const Tensor& tensor, const std::string& name, const std:
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) throw_error(ErrorCode::kIoError, path + ": write failed");
+}
+
+}  // namespace
+
+void write_tensor_file(const Tensor& tensor, const std::string& name, const std::string& path) {
+  onnx::TensorProto proto;
+  tensor_to_proto(tensor, name, proto);
+  write_proto_file(proto, "tensor '" + name + "'", path);
+}
+
+void write_value_file(const Value& value, const std::string& name, const std::string& path) {
+  switch (value.kind()) {
+    case ValueKind::kTensor:
+      write_tensor_file(value.tensor(), name, path);
+      return;
+    case ValueKind::kSequence: {
+      onnx::SequenceProto proto;
+      sequence_to_proto(value, name, proto);
+      write_proto_file(proto, "sequence '" + name + "'", path);
+      return;
+    }
+    case ValueKind::kMap: {
+      onnx::MapProto proto;
+      map_to_proto(value, name, proto);
+      write_proto_file(proto, "map '" + name + "'", path);
+      return;
+    }
+    case ValueKind::kOptional: {
+      onnx::OptionalProto proto;
+      proto.set_name(name);
+      const bool holds_sequence = value.element_kind() == ValueKind::kSequence;
+      proto.set_elem_type(holds_sequence ? onnx::OptionalProto::SEQUENCE
+                                         : onnx::OptionalProto::TENSOR);
+      if (value.has_element() && holds_sequence) {
+        sequence_to_proto(value.element(), "", *proto.mutable_sequence_value());
+      } else if (value.has_element()) {
+        tensor_to_proto(value.element().tensor(), "", *proto.mutable_tensor_value());
+      }
+      write_proto_file(proto, "optional '" + name + "'", path);
+      return;
+    }
+    default:
+      throw_error(ErrorCode::kNotImplemented,
+                  path + ": cannot write a " + value.type_string() + " value");
+  }
 }
 
 }  // namespace aruntime

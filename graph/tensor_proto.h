@@ -11,6 +11,8 @@
 namespace onnx {
 class TensorProto;
 class SparseTensorProto;
+class SequenceProto;
+class MapProto;
 }  // namespace onnx
 
 namespace aruntime {
@@ -40,14 +42,23 @@ std::string onnx_data_type_name(int32_t onnx_type);
 // Reads a serialized TensorProto file (the ONNX test layout's input_K.pb / output_K.pb).
 // `name_out`, when given, receives the proto's name field.
 Tensor read_tensor_file(const std::string& path, std::string* name_out = nullptr);
-// Reads a serialized TensorProto, SequenceProto or OptionalProto file, as `kind` says (the test
-// layout stores sequence and optional values that way). `element_type` types empty sequences and
-// optionals.
+// Reads a serialized TensorProto, SequenceProto (of tensors or of maps), OptionalProto or MapProto
+// file, as `kind` says (the test layout stores sequence, optional and map values that way).
+// `element_type` types empty sequences and optionals, and the values of empty maps. Maps need
+// int64 or string keys and one-element value tensors; an empty sequence of maps has key type
+// kUndefined, since the file does not record it.
 Value read_value_file(const std::string& path, ValueKind kind, DataType element_type,
                       std::string* name_out = nullptr);
 
 // Host Tensor -> TensorProto (raw_data for numeric types, string_data for strings).
 void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::TensorProto& proto);
 void write_tensor_file(const Tensor& tensor, const std::string& name, const std::string& path);
+// Map value -> MapProto (values as a SequenceProto of scalar tensors, like
+// onnx.numpy_helper.from_dict); sequence of tensors or of maps -> SequenceProto.
+void map_to_proto(const Value& map, const std::string& name, onnx::MapProto& proto);
+void sequence_to_proto(const Value& sequence, const std::string& name, onnx::SequenceProto& proto);
+// Writes a tensor, sequence, map or optional as the matching proto, the way read_value_file reads
+// it.
+void write_value_file(const Value& value, const std::string& name, const std::string& path);
 
 }  // namespace aruntime

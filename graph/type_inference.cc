@@ -160,6 +160,39 @@ std::optional<TypeInfo> sequence_or_optional_type(const Graph& graph, const Node
   return typed(ValueKind::kSequence, t0);  // SequenceConstruct/Insert/Erase, SplitToSequence
 }
 
+// Output types of the ai.onnx.ml operators that take or make maps: ZipMap makes
+// seq(map(label type, float32)); DictVectorizer and CastMap turn a map into a tensor (of the map's
+// value type, or of CastMap's cast_to). nullopt for other nodes, and where the attributes or the
+// input type do not tell.
+std::optional<TypeInfo> ml_map_op_type(const Graph& graph, const Node& node) {
+  if (node.domain != "ai.onnx.ml") return std::nullopt;
+  const std::string& op = node.op_type;
+  if (op == "ZipMap") {
+    const bool strings = node.has_attribute("classlabels_strings");
+    if (strings == node.has_attribute("classlabels_int64s")) return std::nullopt;
+    return TypeInfo::map_sequence(strings ? DataType::kString : DataType::kInt64,
+                                  DataType::kFloat32);
+  }
+  if (op == "DictVectorizer") {
+    const TypeInfo* in = node.has_input(0) ? graph.find_type(node.inputs[0]) : nullptr;
+    if (in == nullptr || in->kind != ValueKind::kMap || in->dtype == DataType::kUndefined)
+      return std::nullopt;
+    return TypeInfo{ValueKind::kTensor, in->dtype, std::nullopt};
+  }
+  if (op == "CastMap") {
+    const Attribute* a = node.find_attribute("cast_to");
+    const std::string cast_to =
+        a != nullptr && a->type == Attribute::Type::kString ? a->s : "TO_FLOAT";
+    DataType t = DataType::kUndefined;
+    if (cast_to == "TO_FLOAT") t = DataType::kFloat32;
+    if (cast_to == "TO_STRING") t = DataType::kString;
+    if (cast_to == "TO_INT64") t = DataType::kInt64;
+    if (t == DataType::kUndefined) return std::nullopt;
+    return TypeInfo{ValueKind::kTensor, t, std::nullopt};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void infer_types(Graph& graph) {
@@ -214,6 +247,12 @@ void infer_types(Graph& graph) {
           graph.value_types[out] = *in;
           continue;
         }
+      }
+      if (std::optional<TypeInfo> info = ml_map_op_type(graph, node)) {
+        if (info->kind == ValueKind::kTensor && it != graph.value_types.end())
+          info->shape = it->second.shape;
+        graph.value_types[out] = *info;
+        continue;
       }
       if (makes_sequence_or_optional(node)) {
         if (k != 0) continue;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +28,25 @@ class Environment {
   LogLevel level_;
 };
 
+// Where nodes run beyond what providers claim: the user's pins and the cost rules that keep
+// unprofitable work off devices (providers whose memory is not host memory). docs/placement.md
+// explains the estimates.
+struct PlacementOptions {
+  // Node name or op type ("Conv", or "domain:Op" outside the default domain) -> provider name.
+  // A pinned node is offered only to that provider, which must take it; a node name wins over
+  // its op type. Pinned nodes are exempt from the cost rules below.
+  std::map<std::string, std::string> assignments;
+  // A device provider's claim of fewer connected nodes than this stays on the host.
+  int min_device_group_nodes = 1;
+  // A connected device claim whose estimated FLOPs are fewer than this per byte copied across
+  // its boundary stays on the host (copying a byte costs about as much time as a few FLOPs of
+  // host compute). 0 turns the rule off.
+  double min_flops_per_copied_byte = 4.0;
+  // Nodes that compute small shape tensors from Shape/Size (Gather, Concat, Unsqueeze... feeding
+  // Reshape and the like) stay with host providers instead of costing copies.
+  bool keep_shape_computations_on_host = true;
+};
+
 struct SessionOptions {
   // Providers by name in order of preference ("cpu"). The CPU provider is appended as the
   // fallback when missing, unless `allow_cpu_fallback` is false.
@@ -38,6 +58,10 @@ struct SessionOptions {
   uint64_t max_allocation_bytes = 0;
   // Values for symbolic dimensions ("batch" -> 8), used where a shape must be known up front.
   std::map<std::string, int64_t> dim_values;
+  PlacementOptions placement;
+  // Per-provider settings by provider name, e.g. {"npu", {{"precision", "int8"}}}. Each provider
+  // documents its keys; a key a provider does not know fails session creation.
+  std::map<std::string, std::map<std::string, std::string>> provider_options;
 };
 
 // A named value with its element type and shape as the model declares them (-1 = dynamic dim).
@@ -58,11 +82,36 @@ struct NodePlacement {
   std::string provider;
   // For each provider ahead of `provider` in the list: why it declined the node.
   std::vector<std::pair<std::string, std::string>> declined;
+  // The fused group (device program) the node is part of, or "" for a node run by a kernel.
+  std::string fused_group;
+  // Estimated FLOPs of one run (core/cost_model.h), or -1 where shapes are not static.
+  double estimated_flops = -1;
 };
 
-// Per-run options. Empty for now: cancellation and time limits will be added here, so callers
-// that pass RunOptions today keep compiling.
-struct RunOptions {};
+// One copy between device memories that the session inserts per run.
+struct CopyPlacement {
+  std::string value;
+  std::string from;    // device, e.g. "cpu", "npu:0"
+  std::string to;
+  int64_t bytes = -1;  // -1 where the value's shape is not static
+};
+
+// What a provider reports about the programs it compiled for this session (a compiling EP's device
+// programs: instructions, device memory, estimated cycles...). Figures are named with their unit.
+struct ProviderProgramStats {
+  std::string provider;
+  std::string program;  // the fused group's name
+  std::vector<std::pair<std::string, double>> figures;  // ("instructions", 42), ("device_bytes", ...)
+};
+
+// Per-run options.
+struct RunOptions {
+  // Diagnostics: called with every value a node produces, in execution order, as a host value
+  // (device values are copied to the host first). Values inside a provider's fused group are
+  // not produced individually and are not seen. Slows the run down; for tools such as
+  // `aruntime compare`.
+  std::function<void(const std::string& name, const Value& value)> observe_value;
+};
 
 class SessionImpl;
 
@@ -85,8 +134,12 @@ class Session {
   // Threads available to intra-op parallelism in this session (options resolved).
   int intra_op_threads() const;
   const std::vector<NodePlacement>& placement() const;
+  // Every copy between device memories a run performs (graph inputs and outputs included).
+  const std::vector<CopyPlacement>& copies() const;
   // The providers the session actually uses, in order ("cpu" last).
   std::vector<std::string> providers() const;
+  // Statistics of every program a compiling provider built for this session.
+  std::vector<ProviderProgramStats> provider_statistics() const;
 
   // Runs the model. Feeds are matched by input name; outputs come back in the order of
   // `output_names` (all graph outputs when empty). Safe to call from several threads at once.

@@ -22,6 +22,7 @@
 #include "tools/aruntime/npy.h"
 #include "tools/aruntime/random_inputs.h"
 #include "tools/aruntime/tensor_text.h"
+#include "tools/aruntime/session_setup.h"
 #include "tools/aruntime/test_layout.h"
 
 namespace aruntime::cli {
@@ -108,7 +109,7 @@ TEST(CliArgs, HelpSkipsRequiredArguments) {
 
 TEST(CliArgs, RejectsUnknownOptionsNamingThem) {
   expect_usage_error([] { parse_run_args({"m.onnx", "--inputs", "x=a"}); }, "'--inputs'");
-  expect_usage_error([] { parse_inspect_args({"m.onnx", "--threads", "2"}); }, "'--threads'");
+  expect_usage_error([] { parse_inspect_args({"m.onnx", "--warmup", "2"}); }, "'--warmup'");
   expect_usage_error([] { parse_providers_args({"-x"}); }, "'-x'");
 }
 
@@ -634,6 +635,48 @@ TEST_F(CliTestLayout, RefusesFoldersWithoutCases) {
   touch("empty/readme.txt");
   expect_error([&] { discover_test_cases((root_ / "empty").string()); },
                ErrorCode::kInvalidArgument, {"no test case"});
+}
+
+}  // namespace
+}  // namespace aruntime::cli
+
+namespace aruntime::cli {
+namespace {
+
+TEST(CliArgs, PlacementOptionsReachTheSessionOptions) {
+  const ExplainArgs e = parse_explain_args({"m.onnx", "--providers", "npu,cpu", "--assign", "conv1=npu", "--assign",
+                                            "Softmax=cpu", "--provider-option", "npu:precision=int8",
+                                            "--provider-option", "npu:memory_budget_bytes=1024", "--no-fallback",
+                                            "--min-device-group", "3", "--min-flops-per-byte", "0", "--json"});
+  EXPECT_TRUE(e.json);
+  const SessionOptions o = make_session_options(e.session);
+  EXPECT_EQ(o.providers, (std::vector<std::string>{"npu", "cpu"}));
+  EXPECT_FALSE(o.allow_cpu_fallback);
+  EXPECT_EQ(o.placement.assignments.at("conv1"), "npu");
+  EXPECT_EQ(o.placement.assignments.at("Softmax"), "cpu");
+  EXPECT_EQ(o.provider_options.at("npu").at("precision"), "int8");
+  EXPECT_EQ(o.provider_options.at("npu").at("memory_budget_bytes"), "1024");
+  EXPECT_EQ(o.placement.min_device_group_nodes, 3);
+  EXPECT_EQ(o.placement.min_flops_per_copied_byte, 0.0);
+
+  // Defaults stay the library's.
+  const SessionOptions d = make_session_options(parse_run_args({"m.onnx"}).session);
+  EXPECT_TRUE(d.allow_cpu_fallback);
+  EXPECT_EQ(d.placement.min_device_group_nodes, PlacementOptions{}.min_device_group_nodes);
+  EXPECT_EQ(d.placement.min_flops_per_copied_byte, PlacementOptions{}.min_flops_per_copied_byte);
+}
+
+TEST(CliArgs, PlacementOptionErrorsAreUsageErrors) {
+  expect_usage_error([] { parse_run_args({"m.onnx", "--assign", "conv1"}); }, "--assign");
+  expect_usage_error([] { parse_run_args({"m.onnx", "--assign", "a=npu", "--assign", "a=cpu"}); },
+                     "'a' is assigned more than once");
+  expect_usage_error([] { parse_run_args({"m.onnx", "--provider-option", "precision=int8"}); }, "EP:KEY=VALUE");
+  expect_usage_error([] { parse_run_args({"m.onnx", "--min-device-group", "0"}); }, "--min-device-group");
+  expect_usage_error([] { parse_explain_args({"m.onnx", "--json", "--dot"}); }, "exclude each other");
+  const CompareArgs c = parse_compare_args({"m.onnx", "--providers", "npu", "--against", "cpu", "--rtol", "0.01"});
+  EXPECT_EQ(c.against, std::vector<std::string>{"cpu"});
+  EXPECT_DOUBLE_EQ(c.rtol, 0.01);
+  EXPECT_DOUBLE_EQ(c.atol, 1e-4);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ int run_command(const std::vector<std::string>& args) {
   const PreparedFeeds feeds = prepare_feeds(session, run.inputs, run.session.dims, run.seed);
 
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<Tensor> outputs = session.run(feeds.tensors);
+  const std::vector<Value> outputs =
+      session.run_values(std::map<std::string, Value>(feeds.tensors.begin(), feeds.tensors.end()));
   const double run_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
@@ -34,13 +35,20 @@ int run_command(const std::vector<std::string>& args) {
   for (const std::string& line : feeds.descriptions) std::cout << "  " << line << "\n";
   std::cout << "outputs:\n";
   for (size_t k = 0; k < outputs.size(); ++k) {
-    std::cout << "  "
-              << output_summary(k < names.size() ? names[k] : "#" + std::to_string(k), outputs[k])
+    std::cout << "  " << value_summary(k < names.size() ? names[k] : "#" + std::to_string(k), outputs[k])
               << "\n";
   }
   std::cout << "run time: " << number_text(run_ms) << " ms\n";
   if (!run.output_dir.empty()) {
-    for (const std::string& path : write_output_files(run.output_dir, names, outputs)) {
+    std::vector<Tensor> tensors;
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      if (!outputs[k].is_tensor()) {
+        throw_error(ErrorCode::kNotImplemented, "--output-dir: output '" + names[k] + "' is a " +
+                                                    outputs[k].type_string() + "; only tensor outputs can be written");
+      }
+      tensors.push_back(outputs[k].tensor());
+    }
+    for (const std::string& path : write_output_files(run.output_dir, names, tensors)) {
       std::cout << "wrote " << path << "\n";
     }
   }

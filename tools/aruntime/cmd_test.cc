@@ -66,11 +66,63 @@ Value read_declared(const std::string& path, const ValueMetadata& declared, std:
   return v;
 }
 
+std::string key_text(const Tensor& keys, int64_t i) {
+  return keys.dtype() == DataType::kString ? "\"" + keys.data<std::string>()[i] + "\""
+                                           : std::to_string(keys.data<int64_t>()[i]);
+}
+
+// "" when two maps hold the same keys (in any order) with values within tolerance, else why not.
+std::string compare_maps(const std::string& name, const Value& expected, const Value& actual,
+                         const Tolerance& tolerance) {
+  const Tensor& expected_keys = expected.map_keys();
+  const Tensor& actual_keys = actual.map_keys();
+  if (expected.key_type() != actual.key_type() ||
+      expected.element_type() != actual.element_type() ||
+      expected_keys.num_elements() != actual_keys.num_elements()) {
+    return "output '" + name + "' is a " + actual.type_string() + ", expected a " +
+           expected.type_string();
+  }
+  std::map<std::string, int64_t> actual_index;
+  for (int64_t i = 0; i < actual_keys.num_elements(); ++i)
+    actual_index[key_text(actual_keys, i)] = i;
+  // The actual values in the order of the expected keys, so the values compare as tensors.
+  const Tensor& actual_values = actual.map_values();
+  Tensor aligned(actual_values.dtype(), Shape{actual_values.num_elements()});
+  const size_t esize = element_size(actual_values.dtype());
+  for (int64_t k = 0; k < expected_keys.num_elements(); ++k) {
+    auto it = actual_index.find(key_text(expected_keys, k));
+    if (it == actual_index.end()) {
+      return "output '" + name + "' lacks key " + key_text(expected_keys, k) + " (it is a " +
+             actual.type_string() + ")";
+    }
+    if (actual_values.dtype() == DataType::kString) {
+      aligned.data<std::string>()[k] = actual_values.data<std::string>()[it->second];
+    } else {
+      std::memcpy(static_cast<char*>(aligned.raw_data()) + k * esize,
+                  static_cast<const char*>(actual_values.raw_data()) + it->second * esize, esize);
+    }
+  }
+  Comparison c = compare_tensors(name, expected.map_values(), aligned, tolerance);
+  if (c.ok()) return "";
+  if (c.worst_index.size() == 1)
+    c.message += " (index " + std::to_string(c.worst_index[0]) + " is key " +
+                 key_text(expected_keys, c.worst_index[0]) + ")";
+  return c.message;
+}
+
 // "" when `actual` matches `expected`, else why not. Sequences compare element by element,
-// optionals by presence and then content.
+// optionals by presence and then content, maps key by key.
 std::string compare_values(const std::string& name, const Value& expected, const Value& actual,
                            const Tolerance& tolerance) {
-  if (expected.kind() != actual.kind()) {
+  // onnx.numpy_helper.from_list writes an empty list as an empty sequence of tensors, whatever the
+  // model's sequence holds: two empty sequences match.
+  auto empty_sequence = [](const Value& v) {
+    return v.kind() == ValueKind::kSequence &&
+           (v.element_kind() == ValueKind::kMap ? v.maps().empty() : v.elements().empty());
+  };
+  if (empty_sequence(expected) && empty_sequence(actual)) return "";
+  if (expected.kind() != actual.kind() || (expected.kind() == ValueKind::kSequence &&
+                                           expected.element_kind() != actual.element_kind())) {
     return "output '" + name + "' is a " + actual.type_string() + ", expected a " + expected.type_string();
   }
   switch (expected.kind()) {
@@ -78,7 +130,21 @@ std::string compare_values(const std::string& name, const Value& expected, const
       Comparison c = compare_tensors(name, expected.tensor(), actual.tensor(), tolerance);
       return c.ok() ? "" : c.message;
     }
+    case ValueKind::kMap:
+      return compare_maps(name, expected, actual, tolerance);
     case ValueKind::kSequence: {
+      if (expected.element_kind() == ValueKind::kMap) {
+        if (expected.maps().size() != actual.maps().size()) {
+          return "output '" + name + "' has " + std::to_string(actual.maps().size()) +
+                 " maps, expected " + std::to_string(expected.maps().size());
+        }
+        for (size_t i = 0; i < expected.maps().size(); ++i) {
+          std::string m = compare_maps(name + "[" + std::to_string(i) + "]", expected.maps()[i],
+                                       actual.maps()[i], tolerance);
+          if (!m.empty()) return m;
+        }
+        return "";
+      }
       if (expected.elements().size() != actual.elements().size()) {
         return "output '" + name + "' has " + std::to_string(actual.elements().size()) + " elements, expected " +
                std::to_string(expected.elements().size());

@@ -26,45 +26,83 @@ const OptionSpec kInput{"--input", "NAME=FILE",
                         "not given get seeded random data",
                         true};
 const OptionSpec kSeed{"--seed", "S", "seed of the random input data (default 0)"};
+const OptionSpec kAssign{"--assign", "NODE_OR_OP=EP",
+                         "pin a node (by name) or every node of an op type to a provider, which "
+                         "must take it",
+                         true};
+const OptionSpec kNoFallback{"--no-fallback", "",
+                             "do not append cpu as the fallback: fail listing every node the "
+                             "given providers do not take"};
+const OptionSpec kProviderOption{"--provider-option", "EP:KEY=VALUE",
+                                 "a provider setting, e.g. npu:precision=int8 (see docs/providers.md)",
+                                 true};
+const OptionSpec kMinDeviceGroup{"--min-device-group", "N",
+                                 "device claims of fewer connected nodes stay on the host (default 1)"};
+const OptionSpec kMinFlopsPerByte{"--min-flops-per-byte", "X",
+                                  "device claims doing fewer estimated FLOPs per byte copied across "
+                                  "their boundary stay on the host (default 4; 0: off)"};
+
+// Options of every command that creates a session, after its own.
+std::vector<OptionSpec> with_session_options(std::vector<OptionSpec> specs) {
+  for (const OptionSpec* spec : {&kProviders, &kThreads, &kAssign, &kNoFallback, &kProviderOption,
+                                 &kMinDeviceGroup, &kMinFlopsPerByte}) {
+    bool present = false;
+    for (const OptionSpec& s : specs) present = present || s.name == spec->name;
+    if (!present) specs.push_back(*spec);
+  }
+  specs.push_back(kVerbose);
+  return specs;
+}
 
 const std::vector<OptionSpec>& run_specs() {
-  static const std::vector<OptionSpec> specs = {
+  static const std::vector<OptionSpec> specs = with_session_options({
       kInput,
       {"--output-dir", "DIR", "write each output to DIR/output_K.pb (and output_K.npy)"},
-      kProviders,
-      kThreads,
       kDim,
-      kSeed,
-      kVerbose};
+      kSeed});
   return specs;
 }
 
 const std::vector<OptionSpec>& test_specs() {
-  static const std::vector<OptionSpec> specs = {
-      kProviders,
+  static const std::vector<OptionSpec> specs = with_session_options({
       {"--rtol", "R", "relative tolerance for floating-point outputs (default 1e-3)"},
-      {"--atol", "A", "absolute tolerance for floating-point outputs (default 1e-7)"},
-      kThreads,
-      kVerbose};
+      {"--atol", "A", "absolute tolerance for floating-point outputs (default 1e-7)"}});
   return specs;
 }
 
 const std::vector<OptionSpec>& bench_specs() {
-  static const std::vector<OptionSpec> specs = {
+  static const std::vector<OptionSpec> specs = with_session_options({
       kInput,
       kDim,
       kSeed,
       {"--warmup", "N", "untimed runs after the first run (default 5)"},
       {"--iterations", "N", "timed runs (default 50)"},
-      kThreads,
-      kProviders,
-      {"--json", "", "print one JSON object instead of text"},
-      kVerbose};
+      {"--json", "", "print one JSON object instead of text"}});
   return specs;
 }
 
 const std::vector<OptionSpec>& inspect_specs() {
-  static const std::vector<OptionSpec> specs = {kProviders, kVerbose};
+  static const std::vector<OptionSpec> specs = with_session_options({kDim});
+  return specs;
+}
+
+const std::vector<OptionSpec>& explain_specs() {
+  static const std::vector<OptionSpec> specs = with_session_options(
+      {kDim,
+       {"--json", "", "print one JSON object instead of text"},
+       {"--dot", "", "print a Graphviz graph with nodes coloured by provider"}});
+  return specs;
+}
+
+const std::vector<OptionSpec>& compare_specs() {
+  static const std::vector<OptionSpec> specs = with_session_options(
+      {kInput,
+       kDim,
+       kSeed,
+       {"--against", "LIST", "providers of the reference placement (default cpu)"},
+       {"--rtol", "R", "relative tolerance (default 1e-3)"},
+       {"--atol", "A", "absolute tolerance (default 1e-4)"},
+       {"--json", "", "print one JSON object instead of text"}});
   return specs;
 }
 
@@ -85,6 +123,30 @@ void read_session(const ParsedArgs& parsed, SessionArgs& session) {
   if (parsed.has(kThreads.name)) {
     session.threads = static_cast<int>(
         parse_int(parsed.value_or(kThreads.name, ""), kThreads.name, 0, kMaxThreads));
+  }
+  for (const std::string& text : parsed.values(kAssign.name)) {
+    auto [key, provider] = split_name_value(text, kAssign.name, kAssign.value_name);
+    if (!session.assignments.emplace(key, provider).second) {
+      throw UsageError("option --assign: '" + key + "' is assigned more than once");
+    }
+  }
+  session.no_fallback = parsed.has(kNoFallback.name);
+  for (const std::string& text : parsed.values(kProviderOption.name)) {
+    const size_t colon = text.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw UsageError("option --provider-option: expected EP:KEY=VALUE, got '" + text + "'");
+    }
+    auto [key, value] = split_name_value(text.substr(colon + 1), kProviderOption.name, "KEY=VALUE");
+    if (!session.provider_options[text.substr(0, colon)].emplace(key, value).second) {
+      throw UsageError("option --provider-option: '" + text.substr(0, colon) + ":" + key + "' is given more than once");
+    }
+  }
+  if (parsed.has(kMinDeviceGroup.name)) {
+    session.min_device_group = static_cast<int>(
+        parse_int(parsed.value_or(kMinDeviceGroup.name, ""), kMinDeviceGroup.name, 1, 1 << 30));
+  }
+  if (parsed.has(kMinFlopsPerByte.name)) {
+    session.min_flops_per_byte = parse_double(parsed.value_or(kMinFlopsPerByte.name, ""), kMinFlopsPerByte.name, 0);
   }
   for (const std::string& text : parsed.values(kDim.name)) {
     auto [name, value] = split_name_value(text, kDim.name, kDim.value_name);
@@ -197,6 +259,35 @@ InspectArgs parse_inspect_args(const std::vector<std::string>& args) {
   return inspect;
 }
 
+ExplainArgs parse_explain_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, explain_specs(), "explain");
+  ExplainArgs explain;
+  read_common(parsed, explain);
+  if (explain.help) return explain;
+  explain.model = single_positional(parsed, "explain", "MODEL");
+  explain.json = parsed.has("--json");
+  explain.dot = parsed.has("--dot");
+  if (explain.json && explain.dot) throw UsageError("options --json and --dot exclude each other");
+  read_session(parsed, explain.session);
+  return explain;
+}
+
+CompareArgs parse_compare_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, compare_specs(), "compare");
+  CompareArgs compare;
+  read_common(parsed, compare);
+  if (compare.help) return compare;
+  compare.model = single_positional(parsed, "compare", "MODEL");
+  compare.inputs = read_inputs(parsed);
+  compare.seed = read_seed(parsed);
+  if (parsed.has("--against")) compare.against = parse_list(parsed.value_or("--against", ""), "--against");
+  if (parsed.has("--rtol")) compare.rtol = parse_double(parsed.value_or("--rtol", ""), "--rtol", 0);
+  if (parsed.has("--atol")) compare.atol = parse_double(parsed.value_or("--atol", ""), "--atol", 0);
+  compare.json = parsed.has("--json");
+  read_session(parsed, compare.session);
+  return compare;
+}
+
 ProvidersArgs parse_providers_args(const std::vector<std::string>& args) {
   const ParsedArgs parsed = parse_args(args, providers_specs(), "providers");
   ProvidersArgs providers;
@@ -249,6 +340,31 @@ std::string inspect_help() {
       inspect_specs());
 }
 
+std::string explain_help() {
+  return help_text(
+      "aruntime explain MODEL [options]",
+      "Shows where each node would run with the given providers, without running the model:\n"
+      "for every node the provider that took it (and its fused group), and for each provider\n"
+      "ahead of it in the list the reason it declined (op or type not supported, dynamic shape,\n"
+      "attribute value, group too small, copy cost, memory budget, pinned elsewhere...); the\n"
+      "copies per run at each device boundary with their bytes; and per provider its nodes and\n"
+      "share of the estimated FLOPs. --json prints the same as one object, --dot as a Graphviz\n"
+      "graph coloured by provider.",
+      explain_specs());
+}
+
+std::string compare_help() {
+  return help_text(
+      "aruntime compare MODEL --providers LIST [options]",
+      "Runs MODEL on the placement --providers gives and on the reference placement (--against,\n"
+      "default cpu) with the same inputs, compares every intermediate value both produce, and\n"
+      "prints per node the max absolute and relative error in execution order, flagging the\n"
+      "first node out of tolerance (|a - r| > atol + rtol * |r|). Values inside a provider's\n"
+      "fused group are not produced separately and are compared at the group's outputs. Exits 1\n"
+      "when any graph output is out of tolerance.",
+      compare_specs());
+}
+
 std::string providers_help() {
   return help_text("aruntime providers",
                    "Lists the execution providers built into this binary and whether each one's "
@@ -264,6 +380,8 @@ std::string main_help() {
          "  test       check models against expected outputs in the ONNX test layout\n"
          "  bench      measure load time and run latency\n"
          "  inspect    show a model's structure and where each node runs\n"
+         "  explain    show where each node runs with given providers, and why\n"
+         "  compare    find the first node whose values differ between two placements\n"
          "  providers  list the execution providers in this build\n"
          "\n"
          "'aruntime COMMAND --help' (or 'aruntime help COMMAND') describes a command.\n"

@@ -23,6 +23,12 @@ struct SessionArgs {
   std::vector<std::string> providers;   // empty: the library's default ("cpu")
   int threads = 0;                      // 0: one per core
   std::map<std::string, int64_t> dims;  // symbolic dimension -> value
+  std::map<std::string, std::string> assignments;  // --assign NODE_OR_OP=EP
+  bool no_fallback = false;                        // --no-fallback
+  // --provider-option EP:KEY=VALUE
+  std::map<std::string, std::map<std::string, std::string>> provider_options;
+  int min_device_group = -1;        // --min-device-group; -1: the library's default
+  double min_flops_per_byte = -1;   // --min-flops-per-byte; -1: the library's default
 };
 
 struct InputFileArg {
@@ -65,6 +71,24 @@ struct InspectArgs : CommonArgs {
   SessionArgs session;
 };
 
+struct ExplainArgs : CommonArgs {
+  std::string model;
+  bool json = false;
+  bool dot = false;
+  SessionArgs session;
+};
+
+struct CompareArgs : CommonArgs {
+  std::string model;
+  std::vector<InputFileArg> inputs;
+  uint64_t seed = 0;
+  std::vector<std::string> against = {"cpu"};
+  double rtol = 1e-3;
+  double atol = 1e-4;
+  bool json = false;
+  SessionArgs session;
+};
+
 struct ProvidersArgs : CommonArgs {};
 
 // Each parser throws UsageError on a malformed command line. With --help they set `help` and
@@ -73,12 +97,16 @@ RunArgs parse_run_args(const std::vector<std::string>& args);
 TestArgs parse_test_args(const std::vector<std::string>& args);
 BenchArgs parse_bench_args(const std::vector<std::string>& args);
 InspectArgs parse_inspect_args(const std::vector<std::string>& args);
+ExplainArgs parse_explain_args(const std::vector<std::string>& args);
+CompareArgs parse_compare_args(const std::vector<std::string>& args);
 ProvidersArgs parse_providers_args(const std::vector<std::string>& args);
 
 std::string run_help();
 std::string test_help();
 std::string bench_help();
 std::string inspect_help();
+std::string explain_help();
+std::string compare_help();
 std::string providers_help();
 // The top-level `aruntime --help`.
 std::string main_help();

@@ -11,6 +11,8 @@ int run_command(const std::vector<std::string>& args);
 int test_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
 int inspect_command(const std::vector<std::string>& args);
+int explain_command(const std::vector<std::string>& args);
+int compare_command(const std::vector<std::string>& args);
 int providers_command(const std::vector<std::string>& args);
 
 }  // namespace aruntime::cli

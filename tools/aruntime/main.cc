@@ -25,6 +25,8 @@ constexpr Command kCommands[] = {
     {"test", aruntime::cli::test_command},
     {"bench", aruntime::cli::bench_command},
     {"inspect", aruntime::cli::inspect_command},
+    {"explain", aruntime::cli::explain_command},
+    {"compare", aruntime::cli::compare_command},
     {"providers", aruntime::cli::providers_command},
 };
 
@@ -38,7 +40,7 @@ const Command* find_command(const std::string& name) {
 int dispatch(const std::vector<std::string>& words) {
   if (words.empty()) {
     throw UsageError(
-        "no command given (run, test, bench, inspect, providers); see 'aruntime --help'");
+        "no command given (run, test, bench, inspect, explain, compare, providers); see 'aruntime --help'");
   }
   const std::string& first = words[0];
   if (first == "-h" || first == "--help") {
@@ -62,7 +64,7 @@ int dispatch(const std::vector<std::string>& words) {
   const Command* command = find_command(first);
   if (command == nullptr) {
     throw UsageError("unknown command '" + first +
-                     "' (commands: run, test, bench, inspect, providers); see 'aruntime --help'");
+                     "' (commands: run, test, bench, inspect, explain, compare, providers); see 'aruntime --help'");
   }
   return command->run(std::vector<std::string>(words.begin() + 1, words.end()));
 }

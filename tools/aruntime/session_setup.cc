@@ -30,6 +30,11 @@ SessionOptions make_session_options(const SessionArgs& args) {
   if (!args.providers.empty()) options.providers = args.providers;
   options.intra_op_threads = args.threads;
   options.dim_values = args.dims;
+  options.allow_cpu_fallback = !args.no_fallback;
+  options.provider_options = args.provider_options;
+  options.placement.assignments = args.assignments;
+  if (args.min_device_group > 0) options.placement.min_device_group_nodes = args.min_device_group;
+  if (args.min_flops_per_byte >= 0) options.placement.min_flops_per_copied_byte = args.min_flops_per_byte;
   return options;
 }
 

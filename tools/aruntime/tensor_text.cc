@@ -116,6 +116,39 @@ std::string output_summary(const std::string& name, const Tensor& tensor) {
   return line;
 }
 
+std::string map_preview(const Value& map, size_t max_entries) {
+  const Tensor& keys = map.map_keys();
+  const Tensor& values = map.map_values();
+  const int64_t shown = std::min<int64_t>(keys.num_elements(), static_cast<int64_t>(max_entries));
+  std::string text = "{";
+  for (int64_t i = 0; i < shown; ++i) {
+    if (i) text += ", ";
+    text += element_text(keys, i) + ": " + element_text(values, i);
+  }
+  if (keys.num_elements() > shown) text += ", ...";
+  return text + "}";
+}
+
+std::string value_summary(const std::string& name, const Value& value) {
+  switch (value.kind()) {
+    case ValueKind::kTensor:
+      return output_summary(name, value.tensor());
+    case ValueKind::kMap:
+      return name + ": " + value.type_string() + " " + map_preview(value, 6);
+    case ValueKind::kSequence: {
+      if (value.element_kind() != ValueKind::kMap) return name + ": " + value.type_string();
+      const std::vector<Value>& maps = value.maps();
+      const size_t shown = std::min<size_t>(maps.size(), 3);
+      std::string text = name + ": " + value.type_string() + " [";
+      for (size_t i = 0; i < shown; ++i) text += (i ? ", " : "") + map_preview(maps[i], 4);
+      if (maps.size() > shown) text += ", ...";
+      return text + "]";
+    }
+    default:
+      return name + ": " + value.type_string();
+  }
+}
+
 std::vector<int64_t> unravel_index(int64_t flat_index, const Shape& shape) {
   std::vector<int64_t> index(shape.rank(), 0);
   for (size_t d = shape.rank(); d-- > 0;) {

@@ -37,6 +37,12 @@ std::optional<NumericStats> numeric_stats(const Tensor& tensor);
 
 // "y: float32[2,3] [0.1, 0.2, ...] min -1 max 2 mean 0.3" -- one line per run output.
 std::string output_summary(const std::string& name, const Tensor& tensor);
+// The first `max_entries` entries of a map value: "{0: 0.1, 1: 0.9}", "{\"cat\": 0.5, ...}".
+std::string map_preview(const Value& map, size_t max_entries);
+// output_summary for any value: tensors as above; "z: map(int64,float32) of 3 {0: 0.1, ...}";
+// "z: seq(map(int64,float32)) of 150 [{0: 0.98, 1: 0.02, 2: 0}, ...]"; other sequences and
+// optionals by their type.
+std::string value_summary(const std::string& name, const Value& value);
 
 // The multi-index of the element at `flat_index` in a row-major tensor of `shape`.
 std::vector<int64_t> unravel_index(int64_t flat_index, const Shape& shape);

