@@ -229,6 +229,13 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     }
     int src = slot_of.at({value, h->second.to_string()});
     const DataTransfer* transfer = find_transfer(h->second, device);
+    // Two devices without a direct path exchange values through host memory (one host copy,
+    // shared with any host reader).
+    if (transfer == nullptr && !h->second.is_cpu() && !device.is_cpu() && find_transfer(h->second, Device::cpu()) &&
+        find_transfer(Device::cpu(), device)) {
+      src = slot_on(value, Device::cpu());
+      transfer = find_transfer(Device::cpu(), device);
+    }
     if (transfer == nullptr) {
       throw_error(ErrorCode::kNotImplemented, origin + ": no data transfer from " + h->second.to_string() +
                                                   " to " + device.to_string() + " for value '" + value + "'");

@@ -24,7 +24,20 @@ struct BenchResult {
   double load_ms = 0;
   double first_run_ms = 0;
   LatencySummary latency;
+  std::vector<ProviderProgramStats> programs;  // read after the timed runs
+  size_t copies_per_run = 0;
 };
+
+std::string programs_json(const std::vector<ProviderProgramStats>& programs) {
+  std::string out = "[";
+  for (size_t i = 0; i < programs.size(); ++i) {
+    out += std::string(i ? ", " : "") + "{\"provider\": " + json_string(programs[i].provider) +
+           ", \"program\": " + json_string(programs[i].program);
+    for (const auto& [name, value] : programs[i].figures) out += ", " + json_string(name) + ": " + json_number(value);
+    out += "}";
+  }
+  return out + "]";
+}
 
 void print_json(const BenchArgs& bench, const BenchResult& result) {
   const LatencySummary& l = result.latency;
@@ -38,7 +51,8 @@ void print_json(const BenchArgs& bench, const BenchResult& result) {
             << ", \"median_ms\": " << json_number(l.median)
             << ", \"mean_ms\": " << json_number(l.mean) << ", \"p90_ms\": " << json_number(l.p90)
             << ", \"p99_ms\": " << json_number(l.p99) << ", \"max_ms\": " << json_number(l.max)
-            << "}" << std::endl;
+            << ", \"copies_per_run\": " << result.copies_per_run
+            << ", \"device_programs\": " << programs_json(result.programs) << "}" << std::endl;
 }
 
 void print_text(const BenchArgs& bench, const BenchResult& result) {
@@ -51,7 +65,16 @@ void print_text(const BenchArgs& bench, const BenchResult& result) {
             << "latency over " << l.count << " runs after " << bench.warmup << " warmup runs (ms):"
             << " min " << number_text(l.min) << ", median " << number_text(l.median) << ", mean "
             << number_text(l.mean) << ", p90 " << number_text(l.p90) << ", p99 "
-            << number_text(l.p99) << ", max " << number_text(l.max) << std::endl;
+            << number_text(l.p99) << ", max " << number_text(l.max) << "\n"
+            << "copies between device memories per run: " << result.copies_per_run << "\n";
+  for (const ProviderProgramStats& p : result.programs) {
+    std::cout << "device program " << p.program << " (" << p.provider << "):";
+    for (size_t i = 0; i < p.figures.size(); ++i) {
+      std::cout << (i ? ", " : " ") << p.figures[i].first << " " << number_text(p.figures[i].second);
+    }
+    std::cout << "\n";
+  }
+  std::cout.flush();
 }
 
 }  // namespace
@@ -84,6 +107,8 @@ int bench_command(const std::vector<std::string>& args) {
     samples.push_back(elapsed_ms(start));
   }
   result.latency = summarize_latencies(std::move(samples));
+  result.programs = session.provider_statistics();
+  result.copies_per_run = session.copies().size();
   if (bench.json) {
     print_json(bench, result);
   } else {
