@@ -107,6 +107,40 @@ TEST(Session, RefusesWrongFeedsWithExpectedVersusGot) {
             "model.onnx: 'nope' is not an output of the model (outputs: y)");
 }
 
+TEST(Session, ObserverSeesEveryProducedValueInOrder) {
+  Session s = make_session(add_relu_model());
+  std::vector<std::string> names;
+  std::vector<float> sums;
+  RunOptions options;
+  options.observe_value = [&](const std::string& name, const Value& v) {
+    names.push_back(name);
+    const float* d = v.tensor().data<float>();
+    sums.push_back(d[0] + d[1] + d[2]);
+  };
+  Tensor x = Tensor::from_vector<float>(Shape{1, 3}, {1, 2, -3});
+  s.run({{"x", x}}, {}, options);
+  // s = x + b = {2, 1, -2.5}; y = relu(s) = {2, 1, 0}
+  EXPECT_EQ(names, (std::vector<std::string>{"s", "y"}));
+  EXPECT_FLOAT_EQ(sums[0], 0.5f);
+  EXPECT_FLOAT_EQ(sums[1], 3.0f);
+  // Host-only placement: no copies, and the placement reports no fused group.
+  EXPECT_TRUE(s.copies().empty());
+  for (const NodePlacement& p : s.placement()) EXPECT_TRUE(p.fused_group.empty());
+}
+
+TEST(Session, PlacementOptionsAreValidatedAgainstTheModel) {
+  SessionOptions o;
+  o.placement.assignments = {{"Conv", "cpu"}};
+  EXPECT_EQ(error_of([&] { make_session(add_relu_model(), o); }),
+            "model.onnx: assignment 'Conv=cpu' matches no node name or op type of the model");
+  o.placement.assignments = {{"relu", "cpu"}};
+  EXPECT_EQ(make_session(add_relu_model(), o).placement()[1].provider, "cpu");
+  SessionOptions p;
+  p.provider_options["gpu"]["x"] = "1";
+  EXPECT_NE(error_of([&] { make_session(add_relu_model(), p); }).find("options given for provider 'gpu'"),
+            std::string::npos);
+}
+
 TEST(Session, RefusesUnknownProviders) {
   SessionOptions o;
   o.providers = {"tpu"};
