@@ -6,6 +6,7 @@
 #include "aruntime/status.h"
 #include "core/placement_rules.h"
 #include "graph/standard_functions.h"
+#include "graph/shape_inference.h"
 #include "graph/type_inference.h"
 
 namespace aruntime {
@@ -154,7 +155,9 @@ void throw_if_unassigned(const Model& model, const Graph& graph, const Partition
   const std::vector<NodeIndex> missing = unassigned_nodes(result);
   if (missing.empty()) return;
   std::string detail;
-  for (size_t k = 0; k < missing.size() && k < 8; ++k) {
+  // Every node, up to a bound that keeps the line readable when a provider takes almost nothing.
+  constexpr size_t kListed = 64;
+  for (size_t k = 0; k < missing.size() && k < kListed; ++k) {
     const Node& node = graph.nodes[missing[k]];
     detail += (k ? "; " : "") + node.describe() + " at opset " + std::to_string(model.opset(node.domain));
     for (const auto& [p, reason] : result.nodes[missing[k]].declines) {
@@ -163,7 +166,7 @@ void throw_if_unassigned(const Model& model, const Graph& graph, const Partition
   }
   std::string names;
   for (size_t p = 0; p < providers.size(); ++p) names += (p ? "," : "") + providers[p]->name();
-  if (missing.size() > 8) detail += "; and " + std::to_string(missing.size() - 8) + " more";
+  if (missing.size() > kListed) detail += "; and " + std::to_string(missing.size() - kListed) + " more";
   throw_error(ErrorCode::kNotImplemented, origin + ": no provider (" + names + ") can run " +
                                               std::to_string(missing.size()) + " node(s): " + detail);
 }
@@ -205,6 +208,7 @@ PartitionResult partition_expanding_functions(const Model& model, Graph& graph,
       return result;
     }
     infer_types(graph);
+    infer_shapes(graph);
   }
 }
 

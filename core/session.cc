@@ -18,6 +18,7 @@
 #include "core/provider_registry.h"
 #include "core/subgraph_compiler.h"
 #include "graph/loader.h"
+#include "graph/shape_inference.h"
 #include "graph/type_inference.h"
 
 namespace aruntime {
@@ -86,6 +87,11 @@ class SessionImpl {
     const auto t0 = std::chrono::steady_clock::now();
     refuse_unsupported_values();
     infer_types(*model_.graph);
+    try {
+      infer_shapes(*model_.graph, options_.dim_values);
+    } catch (const Error& e) {
+      throw Error(e.code(), model_.origin + ": " + e.what());
+    }
     create_providers();
     create_arenas();
     std::vector<const ExecutionProvider*> eps;

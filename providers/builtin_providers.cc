@@ -3,13 +3,20 @@
 
 #include "core/provider_registry.h"
 #include "providers/cpu/cpu_execution_provider.h"
+#include "providers/npu/npu_execution_provider.h"
 
 namespace aruntime {
 
 const std::vector<ProviderFactory>& builtin_providers() {
   static const std::vector<ProviderFactory> factories = {
+      // No NPU hardware is involved: the provider runs its programs on a host-emulated device
+      // model, and says so wherever it describes itself.
+      {"npu", [] { return std::string(npu::kNpuDeviceDescription); }, [] { return true; },
+       [](const SessionOptions& options) { return npu::create_npu_provider(options); }},
       {"cpu",
-       [] { return "host CPU, " + std::to_string(std::thread::hardware_concurrency()) + " threads"; },
+       [] {
+         return "host CPU, " + std::to_string(std::thread::hardware_concurrency()) + " threads";
+       },
        [] { return true; },
        [](const SessionOptions&) -> std::unique_ptr<ExecutionProvider> {
          return std::make_unique<CpuExecutionProvider>();

@@ -330,6 +330,121 @@ class InspectTest(CliTestCase):
         self.assertRegex(out, r"(?m)^\s+relu\s+Relu\s+cpu\b")
 
 
+def make_cnn_model(path, tail_op=None):
+    """Conv-Relu-MaxPool-Conv-Relu-Flatten-Gemm-Softmax on a static 1x3x16x16 input, optionally
+    followed by `tail_op` (an op the simulated NPU does not run, so it lands on the CPU)."""
+    rng = np.random.default_rng(11)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((8, 3, 3, 3)).astype(np.float32) * 0.3, "w1"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "b1"),
+        numpy_helper.from_array(rng.standard_normal((8, 8, 3, 3)).astype(np.float32) * 0.2, "w2"),
+        numpy_helper.from_array(rng.standard_normal((8 * 8 * 8, 10)).astype(np.float32) * 0.05, "wf"),
+        numpy_helper.from_array(rng.standard_normal(10).astype(np.float32) * 0.1, "bf"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "w2"], ["c2"], name="conv2", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("Flatten", ["r2"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "wf", "bf"], ["logits"], name="fc"),
+        helper.make_node("Softmax", ["logits"], ["probs"], name="softmax"),
+    ]
+    out = "probs"
+    if tail_op:
+        nodes.append(helper.make_node(tail_op, ["probs"], ["tail"], name="tail"))
+        out = "tail"
+    graph = helper.make_graph(
+        nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, [1, 10])], inits)
+    return save_model(graph, path)
+
+
+class PlacementTest(CliTestCase):
+    """explain, compare and the placement options with the simulated NPU."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cnn = make_cnn_model(WORK / "placement" / "cnn.onnx")
+        cls.cnn_sin = make_cnn_model(WORK / "placement" / "cnn_sin.onnx", tail_op="Sin")
+
+    def test_explain_text_json_and_dot(self):
+        result = cli("explain", self.cnn_sin, "--providers", "npu,cpu")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout, r"(?m)^conv1\s+Conv\s+npu \[npu_group_0\]")
+        self.assertRegex(result.stdout, r"(?m)^tail\s+Sin\s+cpu\s+npu: op not supported")
+        self.assertRegex(result.stdout, r"cpu -> npu:0\s+1 copy, 3.0 KB")
+        self.assertRegex(result.stdout, r"npu:0 -> cpu\s+1 copy, 40 bytes")
+
+        result = cli("explain", self.cnn_sin, "--providers", "npu,cpu", "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        where = {n["name"]: n["provider"] for n in report["nodes"]}
+        self.assertEqual(where["conv1"], "npu")
+        self.assertEqual(where["fc"], "npu")
+        self.assertEqual(where["tail"], "cpu")
+        sin = next(n for n in report["nodes"] if n["name"] == "tail")
+        self.assertEqual(sin["declined"], [{"provider": "npu", "reason": "op not supported: Sin"}])
+        # 1x3x16x16 float input in (3072 bytes), the 1x10 probabilities out (40 bytes).
+        self.assertEqual(sorted((c["from"], c["to"], c["bytes"]) for c in report["copies"]),
+                         [("cpu", "npu:0", 3072), ("npu:0", "cpu", 40)])
+        share = {s["provider"]: s["flops_share"] for s in report["summary"]}
+        self.assertGreater(share["npu"], 0.99)
+        # conv1: 2 * (8*16*16) * (3*3*3) = 110592 FLOPs, from the static shapes.
+        conv1 = next(n for n in report["nodes"] if n["name"] == "conv1")
+        self.assertEqual(conv1["estimated_flops"], 110592)
+
+        result = cli("explain", self.cnn_sin, "--providers", "npu,cpu", "--dot")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(result.stdout.startswith("digraph placement {"))
+        self.assertIn('"conv1" -> "relu1";', result.stdout)
+
+    def test_no_fallback_lists_the_nodes_nobody_takes(self):
+        result = cli("run", self.cnn_sin, "--providers", "npu", "--no-fallback")
+        self.assert_one_error_line(result, 1, "no provider (npu) can run 1 node(s): node 'tail' (Sin)")
+        self.assertIn("npu: op not supported: Sin", result.stderr)
+        result = cli("run", self.cnn, "--providers", "npu", "--no-fallback")
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_bench_reports_device_programs_and_copies(self):
+        result = cli("bench", self.cnn, "--providers", "npu,cpu", "--json", "--iterations", 2,
+                     "--warmup", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["copies_per_run"], 2)  # the whole model is one device program
+        programs = [p for p in report["device_programs"] if p["program"].startswith("npu_group")]
+        self.assertEqual(len(programs), 1)
+        for key in ("instructions", "device_bytes", "weight_bytes", "estimated_cycles"):
+            self.assertGreater(programs[0][key], 0, key)
+
+    def test_compare_names_the_node_pinned_to_the_npu_in_int8(self):
+        result = cli("compare", self.cnn, "--providers", "cpu,npu", "--assign", "conv2=npu",
+                     "--provider-option", "npu:precision=int8")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertRegex(result.stdout, r"(?m)^  OUT  conv2 \(Conv, npu \[npu_group_0\]\).*first out of tolerance")
+        self.assertIn("first out of tolerance: conv2", result.stdout)
+        for node in ("conv1", "relu1", "pool"):
+            self.assertRegex(result.stdout, rf"(?m)^  ok   {node} ")
+
+        result = cli("compare", self.cnn, "--providers", "npu,cpu", "--provider-option",
+                     "npu:precision=fp32", "--json")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        report = json.loads(result.stdout)
+        self.assertIsNone(report["first_out_of_tolerance"])
+        self.assertTrue(report["outputs_within_tolerance"])
+        self.assertTrue(all(v["within_tolerance"] for v in report["values"]))
+
+    def test_placement_option_errors(self):
+        self.assert_one_error_line(cli("explain", self.cnn, "--assign", "conv9=cpu"), 1,
+                                   "assignment 'conv9=cpu' matches no node name or op type")
+        self.assert_one_error_line(cli("explain", self.cnn, "--providers", "npu,cpu", "--assign",
+                                       "Flatten=gpu"), 1, "names provider 'gpu'")
+        self.assert_one_error_line(cli("explain", self.cnn, "--providers", "npu,cpu",
+                                       "--provider-option", "npu:precision=int4"), 1, "precision")
+        self.assert_one_error_line(cli("explain", self.cnn, "--assign", "conv1"), 2, "--assign")
+
+
 class ErrorReportingTest(CliTestCase):
     def test_usage_errors_exit_2(self):
         self.assert_one_error_line(cli(), 2, "no command")

@@ -10,6 +10,14 @@ new passes; `--update` rewrites the list from the current results.
     run_conformance.py --aruntime build/release/bin/aruntime --report   # + every failure message
     run_conformance.py --aruntime build/release/bin/aruntime --update   # rewrite the pass list
 
+Another provider in front of the CPU reference (`--providers npu,cpu`, settings with
+`--provider-option npu:precision=fp16`) runs the same tests against the same pass list, with
+per-dtype tolerances that match that provider's documented numerics (--tolerances, chosen from the
+provider and its precision by default; providers/npu/README.md derives the NPU's):
+
+    run_conformance.py --aruntime build/release/bin/aruntime --providers npu,cpu \
+        --min-flops-per-byte 0 --report
+
 Exit status: 0 when no listed test regressed, 1 on a regression, 2 when the harness itself could
 not run (no test data, the CLI reported nothing, bad arguments).
 """
@@ -35,6 +43,18 @@ DEFAULT_WORK_DIR = HERE / "data"  # git-ignored
 # so that a change of the CLI's defaults does not change what conformance means.
 DEFAULT_RTOL = 1e-3
 DEFAULT_ATOL = 1e-7
+
+# Tolerances for providers whose numerics differ from the float32 reference by design, per output
+# element type: (rtol, atol). A test gets the loosest tolerance among its floating-point outputs;
+# integer outputs are compared exactly by the CLI whatever the tolerance. The NPU figures come from
+# providers/npu/README.md ("Tolerances"): fp16 storage costs about 2^-11 relative per rounding, and
+# int8 precision quantizes activations per tensor, so its error scales with a tensor's range.
+TOLERANCE_PROFILES = {
+    "reference": {},
+    "npu-fp32": {"float32": (DEFAULT_RTOL, 1e-6), "float16": (DEFAULT_RTOL, 1e-6)},
+    "npu-fp16": {"float32": (1e-2, 1e-3), "float16": (1e-2, 1e-3)},
+    "npu-int8": {"float32": (5e-2, 5e-2), "float16": (5e-2, 5e-2)},
+}
 
 # One line per case from `aruntime test`: "PASS name", "FAIL name: why", "ERROR name: why".
 RESULT_LINE = re.compile(r"^(PASS|FAIL|ERROR)\s+([^\s:]+):?\s*(.*)$")
@@ -128,6 +148,72 @@ def test_operators(root, tests, work_dir):
     return ops
 
 
+def output_types(root, tests, work_dir):
+    """Maps every test to the element type names of its graph outputs, cached in work_dir."""
+    import onnx
+    cache_path = pathlib.Path(work_dir) / "node_test_output_types.json"
+    key = str(root.resolve())
+    cache = {}
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        pass
+    types = dict(cache.get(key, {}))
+    for name in tests:
+        if name in types:
+            continue
+        model = onnx.load(str(root / name / "model.onnx"), load_external_data=False)
+        names = []
+        for out in model.graph.output:
+            t = out.type
+            elem = (t.tensor_type.elem_type if t.HasField("tensor_type") else
+                    t.sequence_type.elem_type.tensor_type.elem_type
+                    if t.HasField("sequence_type") else 0)
+            try:
+                names.append(onnx.helper.tensor_dtype_to_np_dtype(elem).name)
+            except (KeyError, ValueError, TypeError):
+                names.append("other")
+        types[name] = names
+    if types != cache.get(key):
+        cache[key] = types
+        try:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            cache_path.write_text(json.dumps(cache, indent=0, sort_keys=True))
+        except OSError as e:
+            print(f"conformance: warning: cannot write {cache_path}: {e}", file=sys.stderr)
+    return types
+
+
+def tolerance_for(profile, dtypes, rtol, atol):
+    """(rtol, atol) for a test whose outputs have `dtypes` under a tolerance profile."""
+    table = TOLERANCE_PROFILES[profile]
+    best = (rtol, atol)
+    for dtype in dtypes:
+        if dtype in table:
+            r, a = table[dtype]
+            best = (max(best[0], r), max(best[1], a))
+    return best
+
+
+def resolve_profile(args):
+    """The tolerance profile: --tolerances, or the one of the first non-CPU provider."""
+    if args.tolerances != "auto":
+        return args.tolerances
+    providers = [p for p in (args.providers or "cpu").split(",") if p]
+    if not providers or providers[0] == "cpu":
+        return "reference"
+    first = providers[0]
+    precision = "fp16"
+    for option in args.provider_option:
+        if option.startswith(first + ":precision="):
+            precision = option.split("=", 1)[1]
+    profile = f"{first}-{precision}"
+    if profile not in TOLERANCE_PROFILES:
+        raise HarnessError(f"no tolerance profile for provider {first} at precision {precision}; "
+                           f"pass --tolerances ({', '.join(TOLERANCE_PROFILES)})")
+    return profile
+
+
 # ---------------------------------------------------------------------------------------------
 # Running the CLI
 
@@ -182,14 +268,14 @@ def parse_cli_output(text, names):
 NO_RESULT = "no result reported by the CLI"
 
 
-def run_cli(cli, root, names, tolerance_args, idle_timeout):
+def run_cli(cli, root, names, cli_args, idle_timeout):
     """Runs one `aruntime test` process over `names`.
 
     Returns (outcomes, died): died describes how the process ended early (killed by a signal, or
     silent for `idle_timeout` seconds and so killed), else None. Output printed before that is
     parsed either way.
     """
-    cmd = [cli, "test", *tolerance_args, *[str(root / n) for n in names]]
+    cmd = [cli, "test", *cli_args, *[str(root / n) for n in names]]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     received = []
@@ -225,7 +311,7 @@ def run_cli(cli, root, names, tolerance_args, idle_timeout):
     return outcomes, died
 
 
-def run_tests(cli, root, names, tolerance_args, jobs, chunk_size, idle_timeout):
+def run_tests(cli, root, names, cli_args, jobs, chunk_size, idle_timeout):
     """Runs every test, chunk by chunk in `jobs` parallel processes.
 
     A crash or hang loses the rest of its chunk, so the tests a chunk did not report are run again
@@ -235,11 +321,11 @@ def run_tests(cli, root, names, tolerance_args, jobs, chunk_size, idle_timeout):
     chunks = [names[i:i + chunk_size] for i in range(0, len(names), chunk_size)]
 
     def run_chunk(chunk):
-        outcomes, died = run_cli(cli, root, chunk, tolerance_args, idle_timeout)
+        outcomes, died = run_cli(cli, root, chunk, cli_args, idle_timeout)
         for name in [n for n in chunk if n not in outcomes]:
             single_died = died
             if len(chunk) > 1:
-                single, single_died = run_cli(cli, root, [name], tolerance_args, idle_timeout)
+                single, single_died = run_cli(cli, root, [name], cli_args, idle_timeout)
                 outcomes.update(single)
             if name not in outcomes:
                 outcomes[name] = Outcome(ERROR, single_died or NO_RESULT, reported=False)
@@ -356,6 +442,17 @@ def parse_args(argv):
                         help="run only tests whose name or operator matches REGEX")
     parser.add_argument("--rtol", type=float, default=DEFAULT_RTOL)
     parser.add_argument("--atol", type=float, default=DEFAULT_ATOL)
+    parser.add_argument("--providers", metavar="LIST",
+                        help="providers for `aruntime test --providers` (default: the CLI's, cpu)")
+    parser.add_argument("--provider-option", metavar="EP:KEY=VALUE", action="append", default=[],
+                        help="passed to `aruntime test --provider-option` (repeatable)")
+    parser.add_argument("--min-flops-per-byte", metavar="X",
+                        help="passed to `aruntime test --min-flops-per-byte` (0 keeps the "
+                        "partitioner from moving small device claims back to the host)")
+    parser.add_argument("--tolerances", default="auto",
+                        choices=["auto", *TOLERANCE_PROFILES],
+                        help="per-dtype tolerance profile (default auto: reference for the CPU, "
+                        "else the first provider's at its precision)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="CLI processes at once (default: %(default)s)")
     parser.add_argument("--chunk-size", type=int, default=100,
@@ -366,6 +463,9 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.update and (args.only_expected or args.filter):
         parser.error("--update needs the full run (no --only-expected or --filter)")
+    if args.update and (args.providers or args.provider_option or args.tolerances != "auto"):
+        parser.error("--update rewrites the CPU reference's pass list: run it without --providers, "
+                     "--provider-option and --tolerances")
     if args.jobs < 1 or args.chunk_size < 1 or args.test_timeout <= 0:
         parser.error("--jobs, --chunk-size and --test-timeout must be positive")
     return args
@@ -391,13 +491,32 @@ def main(argv):
         pattern = re.compile(args.filter)
         selected = [n for n in selected if pattern.search(n) or pattern.search(ops[n])]
 
+    provider_args = []
+    if args.providers:
+        provider_args += ["--providers", args.providers]
+    for option in args.provider_option:
+        provider_args += ["--provider-option", option]
+    if args.min_flops_per_byte is not None:
+        provider_args += ["--min-flops-per-byte", args.min_flops_per_byte]
+    profile = resolve_profile(args)
+
     print(f"conformance: {len(selected)} of {len(all_tests)} node tests from {root}", flush=True)
+    if provider_args:
+        print(f"conformance: {' '.join(provider_args)}; tolerance profile {profile}", flush=True)
     started = time.monotonic()
     results = {}
     if selected:
-        tolerance_args = ["--rtol", repr(args.rtol), "--atol", repr(args.atol)]
-        results = run_tests(str(cli), root, selected, tolerance_args, args.jobs,
-                            args.chunk_size, args.test_timeout)
+        # Tests run in batches that share one tolerance.
+        batches = collections.defaultdict(list)
+        dtypes = output_types(root, selected, args.work_dir) if profile != "reference" else {}
+        for name in selected:
+            batches[tolerance_for(profile, dtypes.get(name, []), args.rtol, args.atol)].append(name)
+        for (rtol, atol), names in sorted(batches.items()):
+            if profile != "reference":
+                print(f"conformance: {len(names)} tests at rtol {rtol:g}, atol {atol:g}", flush=True)
+            cli_args = [*provider_args, "--rtol", repr(rtol), "--atol", repr(atol)]
+            results.update(run_tests(str(cli), root, names, cli_args, args.jobs,
+                                     args.chunk_size, args.test_timeout))
         if not any(o.reported for o in results.values()):
             raise HarnessError(f"{cli} reported no result for any of {len(selected)} tests; "
                                "expected 'PASS name' / 'FAIL name: ...' / 'ERROR name: ...' lines")
@@ -433,6 +552,12 @@ def main(argv):
         for name in new_passes:
             print(f"  new pass: {name} [{ops[name]}]")
     failed = regressed + missing
+    if provider_args:
+        listed_pass = len([n for n in expected_set if n in passing])
+        listed_run = len([n for n in expected_set if n in results])
+        print(f"\nconformance: with {' '.join(provider_args)}: {listed_pass} of {listed_run} tests "
+              f"of {args.expected.name} (the CPU reference's pass list) pass; {len(passing)} of "
+              f"{len(results)} run pass in all")
     if failed:
         print(f"\nconformance: REGRESSION: {len(failed)} of {len(expected_set)} tests in "
               f"{args.expected.name} do not pass:")

@@ -171,7 +171,7 @@ TEST(Session, UnsupportedTypeFailsAtCreationNamingTheType) {
   EXPECT_NE(msg.find("node 'r' (Relu) at opset 17 — cpu: input 0 has type string"), std::string::npos) << msg;
 }
 
-TEST(Session, ImpossibleReshapeFailsAtRunNamingTheNode) {
+TEST(Session, ImpossibleStaticReshapeFailsAtCreationNamingTheNode) {
   onnx::ModelProto m = base_model();
   auto* g = m.mutable_graph();
   add_value(g->add_input(), "x", onnx::TensorProto::FLOAT, {"2", "3"});
@@ -183,9 +183,17 @@ TEST(Session, ImpossibleReshapeFailsAtRunNamingTheNode) {
   shape->add_int64_data(4);
   shape->add_int64_data(2);
   add_node(g, "bad_reshape", "Reshape", {"x", "shape"}, {"y"});
+  // Shape inference proves it impossible before any run.
+  std::string msg = error_of([&] { make_session(m.SerializeAsString()); });
+  EXPECT_EQ(msg.rfind("model.onnx: node 'bad_reshape' (Reshape)", 0), 0u) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+
+  // With a symbolic dimension it can only fail at run time, still naming the node.
+  g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_param("n");
+  g->mutable_output(0)->mutable_type()->mutable_tensor_type()->clear_shape();
   Session s = make_session(m.SerializeAsString());
   Tensor x(DataType::kFloat32, Shape{2, 3});
-  std::string msg = error_of([&] { s.run({{"x", x}}); });
+  msg = error_of([&] { s.run({{"x", x}}); });
   EXPECT_EQ(msg.rfind("model.onnx: node 'bad_reshape' (Reshape)", 0), 0u) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos);
 }

@@ -34,7 +34,7 @@ const OptionSpec kNoFallback{"--no-fallback", "",
                              "do not append cpu as the fallback: fail listing every node the "
                              "given providers do not take"};
 const OptionSpec kProviderOption{"--provider-option", "EP:KEY=VALUE",
-                                 "a provider setting, e.g. npu:precision=int8 (see docs/providers.md)",
+                                 "a provider setting, e.g. npu:precision=int8 (see providers/npu/README.md)",
                                  true};
 const OptionSpec kMinDeviceGroup{"--min-device-group", "N",
                                  "device claims of fewer connected nodes stay on the host (default 1)"};
