@@ -133,7 +133,7 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     plan.synthetic_nodes.push_back(std::move(fused));
     std::unique_ptr<OpKernel> kernel;
     try {
-      kernel = ep.compile(*sub);
+      kernel = ep.compile(*sub, in.model);
     } catch (const Error& e) {
       throw Error(e.code(), origin + ": provider " + ep.name() + " failed to compile " + sub->name + ": " + e.what());
     }

@@ -41,7 +41,7 @@ std::unique_ptr<OpKernel> ExecutionProvider::create_kernel(const CapabilityClaim
   return claim.kernel->factory(info);
 }
 
-std::unique_ptr<OpKernel> ExecutionProvider::compile(const Graph& fused_subgraph) const {
+std::unique_ptr<OpKernel> ExecutionProvider::compile(const Graph& fused_subgraph, const Model&) const {
   throw_error(ErrorCode::kNotImplemented,
               "provider " + name() + " cannot compile fused group '" + fused_subgraph.name + "'");
 }

@@ -11,6 +11,7 @@
 #include "aruntime/allocator.h"
 #include "aruntime/device.h"
 #include "aruntime/session.h"
+#include "core/arena.h"
 #include "core/kernel.h"
 #include "core/kernel_registry.h"
 #include "graph/ir.h"
@@ -82,13 +83,16 @@ class ExecutionProvider {
   // Creates the kernel for a kKernel claim (the prepare step runs here).
   virtual std::unique_ptr<OpKernel> create_kernel(const CapabilityClaim& claim,
                                                   const KernelInfo& info) const;
-  // Compiles a kFusedGroup claim into one kernel. The default refuses: kernel-only EPs never
-  // return group claims.
-  virtual std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph) const;
+  // Compiles a kFusedGroup claim into one kernel; `model` gives the opsets its nodes use. The
+  // default refuses: kernel-only EPs never return group claims.
+  virtual std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph, const Model& model) const;
   // Device memory from which the session builds this EP's arena.
   virtual std::shared_ptr<Allocator> allocator() const = 0;
   // Host<->device copies; nullptr for an EP that works in host memory.
   virtual const DataTransfer* data_transfer() const { return nullptr; }
+  // How the session's arena over this EP's memory grows; `defaults` are the session's. A device
+  // with a small memory budget asks for chunks that fit it.
+  virtual ArenaOptions arena_options(const ArenaOptions& defaults) const { return defaults; }
   // Figures on the programs this EP compiled (empty for kernel-only EPs).
   virtual std::vector<ProviderProgramStats> statistics() const { return {}; }
 };

@@ -171,6 +171,58 @@ void throw_if_unassigned(const Model& model, const Graph& graph, const Partition
                                               std::to_string(missing.size()) + " node(s): " + detail);
 }
 
+// Each group may be convex on its own and still two groups can depend on each other (a path from
+// group A to group B and one from B back to A); fused into single nodes they would deadlock.
+// Checks the graph with every group contracted to one node for a cycle.
+void check_groups_acyclic(const Graph& graph, const PartitionResult& result,
+                          const std::vector<const ExecutionProvider*>& providers, const std::string& origin) {
+  if (result.groups.size() < 2) return;
+  const size_t n = graph.nodes.size();
+  auto unit = [&](NodeIndex i) { return result.nodes[i].group >= 0 ? n + static_cast<size_t>(result.nodes[i].group) : i; };
+  const size_t units = n + result.groups.size();
+  std::vector<std::vector<size_t>> successors(units);
+  std::vector<int> indegree(units, 0);
+  const auto consumers = graph.consumers();
+  for (NodeIndex i = 0; i < n; ++i) {
+    for (const auto& out : graph.nodes[i].outputs) {
+      auto it = consumers.find(out);
+      if (out.empty() || it == consumers.end()) continue;
+      for (NodeIndex c : it->second) {
+        if (unit(c) == unit(i)) continue;
+        successors[unit(i)].push_back(unit(c));
+        ++indegree[unit(c)];
+      }
+    }
+  }
+  std::vector<size_t> ready;
+  std::vector<char> used(units, 0);
+  for (NodeIndex i = 0; i < n; ++i) used[unit(i)] = 1;
+  for (size_t u = 0; u < units; ++u) {
+    if (used[u] && indegree[u] == 0) ready.push_back(u);
+  }
+  size_t done = 0;
+  while (!ready.empty()) {
+    const size_t u = ready.back();
+    ready.pop_back();
+    ++done;
+    for (size_t v : successors[u]) {
+      if (--indegree[v] == 0) ready.push_back(v);
+    }
+  }
+  size_t total = 0;
+  for (size_t u = 0; u < units; ++u) total += used[u];
+  if (done == total) return;
+  std::string stuck;
+  for (size_t g = 0; g < result.groups.size(); ++g) {
+    if (indegree[n + g] <= 0) continue;
+    const FusedGroup& group = result.groups[g];
+    stuck += (stuck.empty() ? "" : ", ") + providers[group.provider]->name() + " group starting at " +
+             graph.nodes[group.nodes.front()].describe();
+  }
+  throw_error(ErrorCode::kRuntimeError, origin + ": fused groups depend on each other in a cycle (" + stuck +
+                                            "); a provider must not claim groups that feed each other");
+}
+
 // Bodies of functions may themselves hold function ops nobody runs; this bounds the rounds.
 constexpr int kMaxExpansionRounds = 16;
 
@@ -181,6 +233,7 @@ PartitionResult partition_graph(const Model& model, const Graph& graph,
                                 const std::string& origin, const PlacementOptions& options) {
   PartitionResult result = assign_nodes(model, graph, providers, origin, options);
   throw_if_unassigned(model, graph, result, providers, origin);
+  check_groups_acyclic(graph, result, providers, origin);
   return result;
 }
 
@@ -190,7 +243,10 @@ PartitionResult partition_expanding_functions(const Model& model, Graph& graph,
   for (int round = 0;; ++round) {
     PartitionResult result = assign_nodes(model, graph, providers, origin, options);
     const std::vector<NodeIndex> missing = unassigned_nodes(result);
-    if (missing.empty()) return result;
+    if (missing.empty()) {
+      check_groups_acyclic(graph, result, providers, origin);
+      return result;
+    }
     bool expanded = false;
     // Back to front, so the indices still to visit stay valid as bodies are spliced in.
     for (auto it = missing.rbegin(); it != missing.rend() && round < kMaxExpansionRounds; ++it) {
@@ -205,6 +261,7 @@ PartitionResult partition_expanding_functions(const Model& model, Graph& graph,
     }
     if (!expanded) {
       throw_if_unassigned(model, graph, result, providers, origin);
+      check_groups_acyclic(graph, result, providers, origin);
       return result;
     }
     infer_types(graph);

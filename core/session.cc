@@ -271,7 +271,7 @@ class SessionImpl {
       if (p->device().is_cpu()) {
         arenas_.push_back(host_arena_);
       } else {
-        arenas_.push_back(std::make_shared<ArenaAllocator>(p->allocator(), opts));
+        arenas_.push_back(std::make_shared<ArenaAllocator>(p->allocator(), p->arena_options(opts)));
       }
     }
   }

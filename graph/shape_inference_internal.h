@@ -3,6 +3,9 @@
 // rule tables of each op family.
 #pragma once
 
+#include <algorithm>
+#include <utility>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -134,6 +137,13 @@ class NodeContext {
 };
 
 // A shape rule sets the output shapes it can derive and leaves the others unset.
+// Shape's [start, end) over an input of rank `rank`: opset 15's start/end attributes, negative
+// values counted from the back, both clamped to [0, rank].
+inline std::pair<int64_t, int64_t> shape_op_range(const Node& node, int64_t rank) {
+  auto clamp_index = [rank](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank); };
+  return {clamp_index(node.attr_int("start", 0)), clamp_index(node.attr_int("end", rank))};
+}
+
 using ShapeRule = std::function<void(NodeContext&)>;
 // Keyed by op type for the default domain and "domain:op" for others.
 using RuleTable = std::unordered_map<std::string, ShapeRule>;

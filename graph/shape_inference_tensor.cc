@@ -577,12 +577,7 @@ void pad_rule(NodeContext& ctx) {
 void shape_rule(NodeContext& ctx) {
   const Dims* x = ctx.shape(0);
   if (x == nullptr) return;
-  const int64_t rank = static_cast<int64_t>(x->size());
-  auto clamp_index = [rank](int64_t i) {
-    return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank);
-  };
-  const int64_t start = clamp_index(ctx.node().attr_int("start", 0));
-  const int64_t end = clamp_index(ctx.node().attr_int("end", rank));
+  const auto [start, end] = shape_op_range(ctx.node(), static_cast<int64_t>(x->size()));
   ctx.set_shape(0, {Dim::fixed(std::max<int64_t>(0, end - start))});
 }
 

@@ -184,12 +184,7 @@ void constant_values(NodeContext& ctx) {
 void shape_values(NodeContext& ctx) {
   const Dims* x = ctx.shape(0);
   if (x == nullptr) return;
-  const int64_t rank = static_cast<int64_t>(x->size());
-  auto clamp_index = [rank](int64_t i) {
-    return std::clamp<int64_t>(i < 0 ? i + rank : i, 0, rank);
-  };
-  const int64_t start = clamp_index(ctx.node().attr_int("start", 0));
-  const int64_t end = clamp_index(ctx.node().attr_int("end", rank));
+  const auto [start, end] = shape_op_range(ctx.node(), static_cast<int64_t>(x->size()));
   Values v;
   for (int64_t i = start; i < end; ++i)
     v.elems.push_back(Elem::from_dim((*x)[static_cast<size_t>(i)]));

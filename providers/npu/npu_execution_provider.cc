@@ -1,5 +1,7 @@
 #include "providers/npu/npu_execution_provider.h"
 
+#include <algorithm>
+
 #include "providers/npu/npu_capability.h"
 #include "providers/npu/npu_compiler.h"
 #include "providers/npu/npu_cost_model.h"
@@ -10,26 +12,21 @@ NpuExecutionProvider::NpuExecutionProvider(NpuOptions options)
     : options_(options), memory_(std::make_shared<NpuDeviceMemory>(options.memory_budget_bytes)) {}
 
 CapabilityReport NpuExecutionProvider::capabilities(const GraphView& view) const {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    opsets_ = view.model().opset_imports;
-  }
   return npu_capabilities(view, options_);
 }
 
-std::unique_ptr<OpKernel> NpuExecutionProvider::compile(const Graph& fused_subgraph) const {
-  std::map<std::string, int64_t> opsets;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    opsets = opsets_;
-  }
-  if (opsets.empty()) {
-    throw_error(ErrorCode::kRuntimeError,
-                "npu: " + fused_subgraph.name + " was not claimed through capabilities()");
-  }
+ArenaOptions NpuExecutionProvider::arena_options(const ArenaOptions& defaults) const {
+  ArenaOptions o = defaults;
+  const auto budget = static_cast<size_t>(options_.memory_budget_bytes);
+  o.initial_chunk_bytes = std::min(o.initial_chunk_bytes, budget);
+  o.max_chunk_bytes = std::min(o.max_chunk_bytes, budget);
+  return o;
+}
+
+std::unique_ptr<OpKernel> NpuExecutionProvider::compile(const Graph& fused_subgraph, const Model& model) const {
   Program program;
   try {
-    program = compile_group(group_source(fused_subgraph, std::move(opsets)), options_);
+    program = compile_group(group_source(fused_subgraph, model.opset_imports), options_);
   } catch (const UnsupportedNode& e) {
     throw_error(ErrorCode::kRuntimeError, "node '" + e.node_name() + "': " + e.reason());
   }

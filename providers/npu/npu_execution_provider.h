@@ -31,7 +31,10 @@ class NpuExecutionProvider final : public ExecutionProvider {
   const std::string& name() const override { return name_; }
   Device device() const override { return npu_device(); }
   CapabilityReport capabilities(const GraphView& view) const override;
-  std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph) const override;
+  std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph, const Model& model) const override;
+  // Arena chunks no larger than the memory budget, so that a budget that fits every program is
+  // not exceeded by the arena's own rounding.
+  ArenaOptions arena_options(const ArenaOptions& defaults) const override;
   std::shared_ptr<Allocator> allocator() const override { return memory_; }
   const DataTransfer* data_transfer() const override { return &transfer_; }
   // One entry per compiled program (figures: instructions, onnx_nodes, device_bytes,
@@ -50,8 +53,6 @@ class NpuExecutionProvider final : public ExecutionProvider {
   std::shared_ptr<NpuDeviceMemory> memory_;
   NpuDataTransfer transfer_;
   mutable std::mutex mutex_;
-  // Opsets of the model being partitioned: fused subgraphs do not carry them.
-  mutable std::map<std::string, int64_t> opsets_;
   mutable std::vector<std::shared_ptr<const LoadedProgram>> programs_;
 };
 

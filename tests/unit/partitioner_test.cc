@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/partitioner.h"
+#include "tests/unit/op_test_util.h"
 #include "tests/unit/test_execution_provider.h"
 
 namespace aruntime {
@@ -91,6 +92,24 @@ TEST(Partitioner, ClaimingATakenNodeIsRefused) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("node 'b' (Relu), which is already assigned"), std::string::npos) << e.what();
   }
+}
+
+TEST(Partitioner, GroupsThatFeedEachOtherAreRefused) {
+  // x -> a -> b -> y1 and x -> c -> d -> y2. {a, d} and {b, c} are each convex, but a feeds b and
+  // c feeds d: fused, each group would wait for the other.
+  GraphBuilder b;
+  b.input("x", {2}).output("y1").output("y2");
+  b.node("a", "Neg", {"x"}, {"p"}).node("b", "Relu", {"p"}, {"y1"});
+  b.node("c", "Neg", {"x"}, {"q"}).node("d", "Relu", {"q"}, {"y2"});
+  TestExecutionProvider dev("dev", Device::cpu());
+  dev.claim_group({"a", "d"}).claim_group({"b", "c"});
+  testing::expect_error([&] { partition_graph(b.model, b.graph(), {&dev}, "m.onnx"); }, ErrorCode::kRuntimeError,
+                        {"m.onnx: fused groups depend on each other in a cycle", "dev group starting at node 'a' (Neg)",
+                         "dev group starting at node 'b' (Relu)"});
+  // The same groups without the cross edges are fine.
+  TestExecutionProvider ok("ok", Device::cpu());
+  ok.claim_group({"a", "b"}).claim_group({"c", "d"});
+  EXPECT_EQ(partition_graph(b.model, b.graph(), {&ok}, "m.onnx").groups.size(), 2u);
 }
 
 }  // namespace

@@ -133,7 +133,7 @@ CapabilityReport TestExecutionProvider::capabilities(const GraphView& view) cons
   return r;
 }
 
-std::unique_ptr<OpKernel> TestExecutionProvider::compile(const Graph& g) const {
+std::unique_ptr<OpKernel> TestExecutionProvider::compile(const Graph& g, const Model&) const {
   ++compiled_;
   return std::make_unique<InterpretedGroup>(g);
 }

@@ -28,7 +28,7 @@ class TestExecutionProvider : public ExecutionProvider {
   const std::string& name() const override { return name_; }
   Device device() const override { return device_; }
   CapabilityReport capabilities(const GraphView& view) const override;
-  std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph) const override;
+  std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph, const Model& model) const override;
   std::shared_ptr<Allocator> allocator() const override { return allocator_; }
   const DataTransfer* data_transfer() const override { return device_.is_cpu() ? nullptr : transfer_.get(); }
 

@@ -48,6 +48,23 @@ done
 if [ ${#checked[@]} -gt 0 ]; then
   "$aruntime" test --rtol 1e-3 --atol 1e-4 "${checked[@]}" || status=1
 fi
+# The same real models with the simulated NPU first, at its default fp16 precision and the fp16
+# tolerances of providers/npu/README.md: CNNs and transformers it runs (mostly) on the device.
+# (The torchvision ResNet-50 is checked at fp32: its 53 layers accumulate more fp16 rounding.)
+npu_fp16=() npu_fp32=()
+for name in mobilenet_v3_small efficientnet_b0 vit_small transformer_encoder onnx_light_resnet50_seeded_weights; do
+  [ -f "$out/$name/model.onnx" ] && npu_fp16+=("$out/$name")
+done
+[ -f "$out/resnet50/model.onnx" ] && npu_fp32+=("$out/resnet50")
+if [ ${#npu_fp16[@]} -gt 0 ]; then
+  echo "corpus: with --providers npu,cpu (fp16):"
+  "$aruntime" test --providers npu,cpu --rtol 1e-2 --atol 1e-3 "${npu_fp16[@]}" || status=1
+fi
+if [ ${#npu_fp32[@]} -gt 0 ]; then
+  echo "corpus: with --providers npu,cpu (fp32):"
+  "$aruntime" test --providers npu,cpu --provider-option npu:precision=fp32 --rtol 1e-3 --atol 1e-4 \
+    "${npu_fp32[@]}" || status=1
+fi
 for name in ${expected[@]+"${expected[@]}"}; do
   if result=$("$aruntime" test --rtol 1e-3 --atol 1e-4 "$out/$name" 2>&1); then
     echo "XPASS $name: passes now; take it off tests/models/corpus/expected_fail.txt"
