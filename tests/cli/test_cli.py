@@ -361,6 +361,41 @@ def make_cnn_model(path, tail_op=None):
     return save_model(graph, path)
 
 
+class MapInputTest(CliTestCase):
+    """Non-tensor inputs come from files (MapProto here); they are never generated."""
+
+    def test_dict_vectorizer_reads_its_map_from_a_file(self):
+        node = helper.make_node("DictVectorizer", ["features"], ["vector"], name="vectorize",
+                                domain="ai.onnx.ml", string_vocabulary=["a", "b", "c"])
+        map_type = helper.make_map_type_proto(TensorProto.STRING,
+                                              helper.make_tensor_type_proto(TensorProto.FLOAT, []))
+        graph = helper.make_graph(
+            [node], "dv", [helper.make_value_info("features", map_type)],
+            [helper.make_tensor_value_info("vector", TensorProto.FLOAT, [1, 3])])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
+                                                        helper.make_opsetid("ai.onnx.ml", 3)])
+        model.ir_version = IR_VERSION
+        path = WORK / "maps" / "dv.onnx"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        onnx.save(model, str(path))
+        features = helper.make_map("features", TensorProto.STRING, [b"c", b"a"],
+                                   helper.make_sequence("values", onnx.SequenceProto.TENSOR,
+                                                        [numpy_helper.from_array(np.array([2.5], np.float32)),
+                                                         numpy_helper.from_array(np.array([-1.0], np.float32))]))
+        feed = WORK / "maps" / "features.pb"
+        feed.write_bytes(features.SerializeToString())
+
+        result = cli("run", path, "--input", f"features={feed}", "--output-dir", WORK / "maps" / "out")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("features: map(string,float32) of 2 from", result.stdout)
+        _, vector = read_pb(WORK / "maps" / "out" / "output_0.pb")
+        # Vocabulary order a, b, c; b is absent and stays 0.
+        np.testing.assert_array_equal(vector, np.array([[-1.0, 0.0, 2.5]], np.float32))
+
+        self.assert_one_error_line(cli("run", path), 1, "input 'features' is a map",
+                                   "--input features=FILE")
+
+
 class PlacementTest(CliTestCase):
     """explain, compare and the placement options with the simulated NPU."""
 

@@ -96,14 +96,14 @@ int bench_command(const std::vector<std::string>& args) {
   const PreparedFeeds feeds = prepare_feeds(session, bench.inputs, bench.session.dims, bench.seed);
 
   const Clock::time_point first_start = Clock::now();
-  session.run(feeds.tensors);
+  session.run_values(feeds.values);
   result.first_run_ms = elapsed_ms(first_start);
-  for (int i = 0; i < bench.warmup; ++i) session.run(feeds.tensors);
+  for (int i = 0; i < bench.warmup; ++i) session.run_values(feeds.values);
   std::vector<double> samples;
   samples.reserve(static_cast<size_t>(bench.iterations));
   for (int i = 0; i < bench.iterations; ++i) {
     const Clock::time_point start = Clock::now();
-    session.run(feeds.tensors);
+    session.run_values(feeds.values);
     samples.push_back(elapsed_ms(start));
   }
   result.latency = summarize_latencies(std::move(samples));

@@ -24,15 +24,14 @@ struct Recorded {
   std::map<std::string, Value> values;
 };
 
-Recorded run_recording(const Session& session, const std::map<std::string, Tensor>& feeds) {
+Recorded run_recording(const Session& session, const std::map<std::string, Value>& feeds) {
   Recorded r;
   RunOptions options;
   options.observe_value = [&](const std::string& name, const Value& value) {
     if (!value.is_tensor() || !value.defined()) return;  // sequences and maps: not compared
     if (r.values.emplace(name, value.deep_copy()).second) r.order.push_back(name);
   };
-  std::map<std::string, Value> values(feeds.begin(), feeds.end());
-  session.run_values(values, {}, options);
+  session.run_values(feeds, {}, options);
   return r;
 }
 
@@ -120,8 +119,8 @@ int compare_command(const std::vector<std::string>& args) {
   check_dim_names(test, compare.session.dims);
   const PreparedFeeds feeds = prepare_feeds(test, compare.inputs, compare.session.dims, compare.seed);
 
-  const Recorded ref = run_recording(reference, feeds.tensors);
-  const Recorded got = run_recording(test, feeds.tensors);
+  const Recorded ref = run_recording(reference, feeds.values);
+  const Recorded got = run_recording(test, feeds.values);
 
   // Which node (of the test placement) produced each value, and where it ran.
   std::map<std::string, const NodePlacement*> placement_of;

@@ -23,7 +23,7 @@ int run_command(const std::vector<std::string>& args) {
 
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Value> outputs =
-      session.run_values(std::map<std::string, Value>(feeds.tensors.begin(), feeds.tensors.end()));
+      session.run_values(feeds.values);
   const double run_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 

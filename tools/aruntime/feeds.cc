@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "graph/tensor_proto.h"
 #include "tools/aruntime/random_inputs.h"
 #include "tools/aruntime/tensor_files.h"
 #include "tools/aruntime/tensor_text.h"
@@ -75,6 +76,18 @@ PreparedFeeds prepare_feeds(const Session& session, const std::vector<InputFileA
   }
   for (const ValueMetadata& input : to_feed) {
     auto file = file_of.find(input.name);
+    if (input.kind != ValueKind::kTensor) {
+      if (file == file_of.end()) {
+        throw_error(ErrorCode::kInvalidArgument,
+                    "input '" + input.name + "' is a " + std::string(value_kind_name(input.kind)) +
+                        ", which cannot be generated at random; pass it with --input " + input.name +
+                        "=FILE (a serialized SequenceProto, OptionalProto or MapProto)");
+      }
+      Value value = read_value_file(file->second, input.kind, input.dtype);
+      feeds.descriptions.push_back(input.name + ": " + value.type_string() + " from " + file->second);
+      feeds.values.emplace(input.name, std::move(value));
+      continue;
+    }
     Tensor tensor;
     std::string origin;
     if (file != file_of.end()) {
@@ -100,7 +113,7 @@ PreparedFeeds prepare_feeds(const Session& session, const std::vector<InputFileA
       origin = "random (seed " + std::to_string(seed) + ")";
     }
     feeds.descriptions.push_back(input.name + ": " + tensor_type_text(tensor) + " " + origin);
-    feeds.tensors.emplace(input.name, std::move(tensor));
+    feeds.values.emplace(input.name, Value(std::move(tensor)));
   }
   return feeds;
 }

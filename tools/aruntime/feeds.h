@@ -13,7 +13,8 @@
 namespace aruntime::cli {
 
 struct PreparedFeeds {
-  std::map<std::string, Tensor> tensors;
+  // Tensors, and the sequences, optionals and maps read from files (those are never generated).
+  std::map<std::string, Value> values;
   // One line per model input, in model order: "x: float32[1,3] from x.npy" or "... random".
   std::vector<std::string> descriptions;
 };
