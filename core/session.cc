@@ -18,6 +18,7 @@
 #include "core/provider_registry.h"
 #include "core/subgraph_compiler.h"
 #include "graph/loader.h"
+#include "graph/optimizer/pass_manager.h"
 #include "graph/shape_inference.h"
 #include "graph/type_inference.h"
 
@@ -92,6 +93,7 @@ class SessionImpl {
     } catch (const Error& e) {
       throw Error(e.code(), model_.origin + ": " + e.what());
     }
+    optimize_graph();
     create_providers();
     create_arenas();
     std::vector<const ExecutionProvider*> eps;
@@ -248,6 +250,21 @@ class SessionImpl {
                                                      "', which this session does not use (providers: " + join(names) + ")");
       }
     }
+  }
+
+  void optimize_graph() {
+    const OptimizationOptions& o = options_.optimization;
+    if (o.level < 0 || o.level > 3) {
+      throw_error(ErrorCode::kInvalidArgument, "optimization level " + std::to_string(o.level) + " is not 0 to 3");
+    }
+    optimizer::OptimizerOptions opts;
+    opts.level = static_cast<optimizer::Level>(o.level);
+    opts.disabled.insert(o.disabled_passes.begin(), o.disabled_passes.end());
+    const optimizer::OptimizationReport report = optimizer::optimize(model_, opts);
+    for (const auto& p : report.passes) {
+      if (p.rewrites > 0) log::info("{}: optimizer pass {}: {} rewrite(s)", model_.origin, p.pass, p.rewrites);
+    }
+    log::info("{}: optimizer level {}: {} -> {} nodes", model_.origin, o.level, report.nodes_before, report.nodes_after);
   }
 
   // An assignment that matches nothing is a typo the user would otherwise never notice.

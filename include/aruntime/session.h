@@ -47,6 +47,14 @@ struct PlacementOptions {
   bool keep_shape_computations_on_host = true;
 };
 
+// The graph optimizer (graph/optimizer/, docs/optimizer.md), run once before partitioning.
+struct OptimizationOptions {
+  // 0 off, 1 basic (ONNX-to-ONNX rewrites), 2 extended (fusions into the runtime's own ops),
+  // 3 layout (provider-aware, after partitioning). Default: the highest.
+  int level = 3;
+  std::vector<std::string> disabled_passes;  // by name; an unknown name is an error
+};
+
 struct SessionOptions {
   // Providers by name in order of preference ("cpu"). The CPU provider is appended as the
   // fallback when missing, unless `allow_cpu_fallback` is false.
@@ -59,6 +67,7 @@ struct SessionOptions {
   // Values for symbolic dimensions ("batch" -> 8), used where a shape must be known up front.
   std::map<std::string, int64_t> dim_values;
   PlacementOptions placement;
+  OptimizationOptions optimization;
   // Per-provider settings by provider name, e.g. {"npu", {{"precision", "int8"}}}. Each provider
   // documents its keys; a key a provider does not know fails session creation.
   std::map<std::string, std::map<std::string, std::string>> provider_options;

@@ -97,6 +97,9 @@ SessionArgs reference_args(const CompareArgs& args) {
   ref.providers = args.against;
   ref.threads = args.session.threads;
   ref.dims = args.session.dims;
+  // The same optimized graph, so that values are compared under the same names.
+  ref.opt_level = args.session.opt_level;
+  ref.disabled_passes = args.session.disabled_passes;
   for (const auto& [provider, settings] : args.session.provider_options) {
     if (std::find(args.against.begin(), args.against.end(), provider) != args.against.end()) {
       ref.provider_options[provider] = settings;

@@ -42,10 +42,15 @@ const OptionSpec kMinFlopsPerByte{"--min-flops-per-byte", "X",
                                   "device claims doing fewer estimated FLOPs per byte copied across "
                                   "their boundary stay on the host (default 4; 0: off)"};
 
+const OptionSpec kOptLevel{"--opt-level", "N",
+                           "graph optimizer level: 0 off, 1 basic, 2 extended, 3 layout (default 3; "
+                           "docs/optimizer.md)"};
+const OptionSpec kDisablePass{"--disable-pass", "NAME", "skip the optimizer pass NAME", true};
+
 // Options of every command that creates a session, after its own.
 std::vector<OptionSpec> with_session_options(std::vector<OptionSpec> specs) {
   for (const OptionSpec* spec : {&kProviders, &kThreads, &kAssign, &kNoFallback, &kProviderOption,
-                                 &kMinDeviceGroup, &kMinFlopsPerByte}) {
+                                 &kMinDeviceGroup, &kMinFlopsPerByte, &kOptLevel, &kDisablePass}) {
     bool present = false;
     for (const OptionSpec& s : specs) present = present || s.name == spec->name;
     if (!present) specs.push_back(*spec);
@@ -148,6 +153,10 @@ void read_session(const ParsedArgs& parsed, SessionArgs& session) {
   if (parsed.has(kMinFlopsPerByte.name)) {
     session.min_flops_per_byte = parse_double(parsed.value_or(kMinFlopsPerByte.name, ""), kMinFlopsPerByte.name, 0);
   }
+  if (parsed.has(kOptLevel.name)) {
+    session.opt_level = static_cast<int>(parse_int(parsed.value_or(kOptLevel.name, ""), kOptLevel.name, 0, 3));
+  }
+  session.disabled_passes = parsed.values(kDisablePass.name);
   for (const std::string& text : parsed.values(kDim.name)) {
     auto [name, value] = split_name_value(text, kDim.name, kDim.value_name);
     const int64_t dim =

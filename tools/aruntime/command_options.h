@@ -29,6 +29,8 @@ struct SessionArgs {
   std::map<std::string, std::map<std::string, std::string>> provider_options;
   int min_device_group = -1;        // --min-device-group; -1: the library's default
   double min_flops_per_byte = -1;   // --min-flops-per-byte; -1: the library's default
+  int opt_level = -1;                     // --opt-level; -1: the library's default
+  std::vector<std::string> disabled_passes;  // --disable-pass
 };
 
 struct InputFileArg {

@@ -35,6 +35,8 @@ SessionOptions make_session_options(const SessionArgs& args) {
   options.placement.assignments = args.assignments;
   if (args.min_device_group > 0) options.placement.min_device_group_nodes = args.min_device_group;
   if (args.min_flops_per_byte >= 0) options.placement.min_flops_per_copied_byte = args.min_flops_per_byte;
+  if (args.opt_level >= 0) options.optimization.level = args.opt_level;
+  options.optimization.disabled_passes = args.disabled_passes;
   return options;
 }
 

@@ -1,0 +1,26 @@
+// One rewrite of the graph IR, run by the PassManager before partitioning. A pass has a name (to
+// turn it off), a level (1 basic: ONNX-to-ONNX rewrites any runtime could load; 2 extended:
+// fusions into the runtime's own ops), and a rewrite that reports how many changes it made, so
+// the manager can run each level to a fixed point and tell the user what happened.
+#pragma once
+
+#include <string>
+
+#include "graph/ir.h"
+
+namespace aruntime::optimizer {
+
+enum class Level { kOff = 0, kBasic = 1, kExtended = 2, kLayout = 3 };
+
+class GraphPass {
+ public:
+  virtual ~GraphPass() = default;
+  virtual const std::string& name() const = 0;
+  virtual Level level() const = 0;
+  // Rewrites `graph` (the model's main graph or a subgraph); returns the number of rewrites.
+  // Must keep the graph valid: topologically sorted, every read value defined, graph outputs
+  // produced under their names.
+  virtual int run(const Model& model, Graph& graph) const = 0;
+};
+
+}  // namespace aruntime::optimizer
