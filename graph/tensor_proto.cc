@@ -14,6 +14,7 @@
 #include <limits>
 #include <vector>
 
+#include "aruntime/float4.h"
 #include "aruntime/status.h"
 
 namespace aruntime {
@@ -74,10 +75,37 @@ std::string type_and_shape(DataType dtype, const onnx::TensorProto& proto) {
   return std::string(data_type_name(dtype)) + dims_string(proto.dims());
 }
 
+// Bytes that `count` elements take in raw_data or external data: packed two per byte for the
+// 4-bit types (which take a byte each in memory), element_size otherwise.
+uint64_t stored_bytes(DataType dtype, int64_t count) {
+  const auto n = static_cast<uint64_t>(count);
+  return is_4bit(dtype) ? packed_4bit_bytes(n) : n * element_size(dtype);
+}
+
+// Said after a size mismatch of a 4-bit tensor, whose stored size is not the element count.
+std::string packing_note(DataType dtype) {
+  return is_4bit(dtype) ? " (two 4-bit elements per byte)" : "";
+}
+
 // Bool storage must hold exactly 0 or 1; raw bytes from a file may hold anything.
 void normalize_bools(Tensor& t) {
   auto* bytes = static_cast<uint8_t*>(t.raw_data());
   for (int64_t i = 0; i < t.num_elements(); ++i) bytes[i] = bytes[i] != 0 ? 1 : 0;
+}
+
+// A host tensor of `dtype` and the proto's shape from its stored bytes (raw_data or external
+// data), which the caller has checked to be stored_bytes(dtype, count) long.
+Tensor tensor_from_bytes(DataType dtype, const onnx::TensorProto& proto, int64_t count,
+                         const char* bytes) {
+  Tensor t(dtype, Shape(std::vector<int64_t>(proto.dims().begin(), proto.dims().end())));
+  if (count == 0) return t;
+  if (is_4bit(dtype)) {
+    unpack_4bit(reinterpret_cast<const uint8_t*>(bytes), count, dtype, t.raw_data());
+  } else {
+    std::memcpy(t.raw_data(), bytes, t.byte_size());
+  }
+  if (dtype == DataType::kBool) normalize_bools(t);
+  return t;
 }
 
 // Parses a non-negative decimal integer written as a string (external_data offset/length).
@@ -167,7 +195,7 @@ Tensor read_external(const onnx::TensorProto& proto, DataType dtype, int64_t cou
     fail(ErrorCode::kInvalidModel, context,
          "has an invalid external data offset '" + external_value(proto, "offset") + "'");
   }
-  const uint64_t needed = static_cast<uint64_t>(count) * element_size(dtype);
+  const uint64_t needed = stored_bytes(dtype, count);
   uint64_t length = needed;
   if (has_external_key(proto, "length")) {
     if (!parse_size(external_value(proto, "length"), length)) {
@@ -177,7 +205,8 @@ Tensor read_external(const onnx::TensorProto& proto, DataType dtype, int64_t cou
     if (length != needed) {
       fail(ErrorCode::kInvalidModel, context,
            "has external data length " + std::to_string(length) + " bytes, but " +
-               type_and_shape(dtype, proto) + " needs " + std::to_string(needed) + " bytes");
+               type_and_shape(dtype, proto) + " needs " + std::to_string(needed) + " bytes" +
+               packing_note(dtype));
     }
   }
 
@@ -208,14 +237,20 @@ Tensor read_external(const onnx::TensorProto& proto, DataType dtype, int64_t cou
   // The size is now backed by bytes that exist on disk, so allocating it is safe.
   Tensor t(dtype, Shape(std::vector<int64_t>(proto.dims().begin(), proto.dims().end())));
   if (length == 0) return t;
+  // Most types are read straight into the tensor; packed 4-bit data goes through a buffer.
+  std::vector<char> packed(is_4bit(dtype) ? static_cast<size_t>(length) : 0);
+  char* destination = is_4bit(dtype) ? packed.data() : static_cast<char*>(t.raw_data());
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::kIoError, context, "cannot open " + where + ": " + std::strerror(errno));
   in.seekg(static_cast<std::streamoff>(offset));
-  in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(length));
+  in.read(destination, static_cast<std::streamsize>(length));
   if (!in || static_cast<uint64_t>(in.gcount()) != length) {
     fail(ErrorCode::kIoError, context,
          "could not read " + std::to_string(length) + " bytes at offset " + std::to_string(offset) +
              " of " + where);
+  }
+  if (is_4bit(dtype)) {
+    unpack_4bit(reinterpret_cast<const uint8_t*>(packed.data()), count, dtype, t.raw_data());
   }
   if (dtype == DataType::kBool) normalize_bools(t);
   return t;
@@ -258,6 +293,9 @@ int typed_field_size(const onnx::TensorProto& proto, DataType dtype, std::string
     case DataType::kFloat8E4M3FNUZ:
     case DataType::kFloat8E5M2:
     case DataType::kFloat8E5M2FNUZ:
+    case DataType::kUInt4:  // two elements per value (see fill_from_typed_field)
+    case DataType::kInt4:
+    case DataType::kFloat4E2M1:
       field_name = "int32_data";
       return proto.int32_data_size();
     case DataType::kUndefined:
@@ -320,6 +358,18 @@ void fill_from_typed_field(Tensor& t, const onnx::TensorProto& proto) {
     case DataType::kFloat8E5M2FNUZ:
       copy_field<uint8_t>(t, proto.int32_data(), [](int32_t v) { return static_cast<uint8_t>(v); });
       break;
+    // 4-bit types: each int32_data value holds one packed byte (two elements, the first in the low
+    // nibble), as onnx.helper.make_tensor writes them.
+    case DataType::kUInt4:
+    case DataType::kInt4:
+    case DataType::kFloat4E2M1: {
+      std::vector<uint8_t> packed(static_cast<size_t>(proto.int32_data_size()));
+      for (int i = 0; i < proto.int32_data_size(); ++i) {
+        packed[static_cast<size_t>(i)] = static_cast<uint8_t>(proto.int32_data(i));
+      }
+      unpack_4bit(packed.data(), t.num_elements(), t.dtype(), t.raw_data());
+      break;
+    }
     case DataType::kString: {
       auto* out = static_cast<std::string*>(t.raw_data());
       for (int i = 0; i < proto.string_data_size(); ++i) out[i] = proto.string_data(i);
@@ -363,23 +413,26 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
            "is a string tensor stored in raw_data; strings must use string_data");
     }
     const std::string& raw = proto.raw_data();
-    const uint64_t needed = static_cast<uint64_t>(count) * esize;
+    const uint64_t needed = stored_bytes(dtype, count);
     if (raw.size() != needed) {
       fail(ErrorCode::kInvalidModel, context,
            "has " + std::to_string(raw.size()) + " bytes of raw_data, but " +
-               type_and_shape(dtype, proto) + " needs " + std::to_string(needed) + " bytes");
+               type_and_shape(dtype, proto) + " needs " + std::to_string(needed) + " bytes" +
+               packing_note(dtype));
     }
-    Tensor t(dtype, shape);
-    if (needed > 0) std::memcpy(t.raw_data(), raw.data(), raw.size());
-    if (dtype == DataType::kBool) normalize_bools(t);
-    return t;
+    return tensor_from_bytes(dtype, proto, count, raw.data());
   }
   std::string field;
   const int values = typed_field_size(proto, dtype, field);
-  if (values != count) {
+  // Packed 4-bit types take one int32_data value per two elements.
+  const auto needed =
+      static_cast<int64_t>(is_4bit(dtype) ? packed_4bit_bytes(static_cast<uint64_t>(count))
+                                          : static_cast<uint64_t>(count));
+  if (values != needed) {
     fail(ErrorCode::kInvalidModel, context,
          "has " + std::to_string(values) + " values in " + field + ", but " +
-             type_and_shape(dtype, proto) + " needs " + std::to_string(count));
+             type_and_shape(dtype, proto) + " needs " + std::to_string(needed) +
+             (is_4bit(dtype) ? " (two 4-bit elements per value)" : ""));
   }
   Tensor t(dtype, shape);
   fill_from_typed_field(t, proto);
@@ -665,6 +718,11 @@ void tensor_to_proto(const Tensor& tensor, const std::string& name, onnx::Tensor
   if (tensor.dtype() == DataType::kString) {
     const auto* strings = tensor.data<std::string>();
     for (int64_t i = 0; i < tensor.num_elements(); ++i) proto.add_string_data(strings[i]);
+  } else if (is_4bit(tensor.dtype())) {
+    // Packed two per byte, first element in the low nibble, as ONNX stores 4-bit types.
+    std::string packed(packed_4bit_bytes(static_cast<uint64_t>(tensor.num_elements())), '\0');
+    pack_4bit(tensor.raw_data(), tensor.num_elements(), reinterpret_cast<uint8_t*>(packed.data()));
+    proto.set_raw_data(std::move(packed));
   } else {
     proto.set_raw_data(static_cast<const char*>(tensor.raw_data()), tensor.byte_size());
   }

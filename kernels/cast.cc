@@ -9,6 +9,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "aruntime/float4.h"
 #include "aruntime/float8.h"
 #include "aruntime/status.h"
 #include "kernels/elementwise.h"
@@ -135,13 +136,19 @@ I parse_integer(const std::string& text, DataType to) {
 // Every element type Cast handles.
 using CastTypes = TypeList<float, double, Float16, BFloat16, int8_t, int16_t, int32_t, int64_t,
                            uint8_t, uint16_t, uint32_t, uint64_t, bool, std::string, Float8E4M3FN,
-                           Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ>;
+                           Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, UInt4, Int4, Float4E2M1>;
 
 // `saturate` only matters for float8 destinations (see aruntime/float8.h).
 template <typename D, typename S>
 D convert(const S& value, BFloat16Rounding rounding, bool saturate) {
   if constexpr (std::is_same_v<S, D>) {
     return value;
+  } else if constexpr (is_integer4_v<S>) {
+    // A 4-bit integer converts like the int8_t / uint8_t that holds its value.
+    return convert<D>(value.value, rounding, saturate);
+  } else if constexpr (is_float4_v<S>) {
+    // Every float4e2m1 value is exactly a float32 (-0 included).
+    return convert<D>(value.to_float(), rounding, saturate);
   } else if constexpr (std::is_same_v<D, std::string>) {
     if constexpr (std::is_same_v<S, bool>) {
       return value ? "True" : "False";
@@ -162,7 +169,9 @@ D convert(const S& value, BFloat16Rounding rounding, bool saturate) {
       return parse_float<double>(value, to) != 0;
     } else if constexpr (std::is_same_v<D, double>) {
       return parse_float<double>(value, to);
-    } else if constexpr (std::is_same_v<D, float> || is_half_v<D> || is_float8_v<D>) {
+    } else if constexpr (std::is_same_v<D, float> || is_half_v<D> || is_float8_v<D> ||
+                         is_float4_v<D> || is_integer4_v<D>) {
+      // The 4-bit destinations round and saturate a float, as ONNX's reference does via float32.
       return convert<D>(parse_float<float>(value, to), rounding, saturate);
     } else {
       return parse_integer<D>(value, to);
@@ -177,6 +186,13 @@ D convert(const S& value, BFloat16Rounding rounding, bool saturate) {
   } else if constexpr (is_float8_v<D>) {
     // Wider floats go through float32 first, as ONNX's reference Cast does.
     return D(static_cast<float>(to_compute(value)), saturate);
+  } else if constexpr (is_float4_v<D>) {
+    // Through float32 like float8, always saturating (see aruntime/float4.h).
+    return D(static_cast<float>(to_compute(value)));
+  } else if constexpr (is_integer4_v<D>) {
+    // Round half to even and saturate, from integers too (aruntime/float4.h says why). Half types
+    // are exact in double; 64-bit integers beyond 2^53 are far outside the range either way.
+    return D(static_cast<double>(to_compute(value)));
   } else if constexpr (std::is_same_v<D, BFloat16>) {
     const float f = static_cast<float>(to_compute(value));
     if (rounding == BFloat16Rounding::kTruncate && !std::isnan(f)) {

@@ -22,8 +22,14 @@ enum class BFloat16Rounding { kNearestEven, kTruncate };
 //    numbers parse decimal or scientific text and "inf"/"-inf"/"nan" in any case;
 //  - float8 sources convert through their exact float32 value; values bound for a float8 type
 //    become float32 first and then round to nearest even, out-of-range ones clamping to the
-//    largest finite value when `saturate` and becoming infinity or NaN otherwise (Cast-19).
-// Float8 types are handled besides AllTypes.
+//    largest finite value when `saturate` and becoming infinity or NaN otherwise (Cast-19);
+//  - int4 and uint4 sources convert like the int8/uint8 holding their value; values bound for
+//    them round half to even and saturate to [-8, 7] / [0, 15], whatever the source type (NaN
+//    becomes 0), as ONNX's reference Cast and onnxruntime do;
+//  - float4e2m1 sources convert through their exact float32 value; values bound for float4e2m1
+//    become float32 first, then round to nearest even and saturate to +-6 (NaN becomes +6)
+//    whatever `saturate` says (see aruntime/float4.h).
+// Float8 and 4-bit types are handled besides AllTypes.
 // Throws Error(kInvalidArgument) naming the text when a string is not a number.
 void cast(DataType src_type, const void* src, DataType dst_type, void* dst, int64_t count,
           BFloat16Rounding bfloat16_rounding = BFloat16Rounding::kNearestEven,

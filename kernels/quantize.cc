@@ -84,11 +84,15 @@ double round_to_precision(double value, RoundingPrecision precision) {
 
 template <typename Q>
 Q saturate_round(double value) {
-  if (std::isnan(value)) return Q(0);
-  const double rounded = std::nearbyint(value);  // the default rounding mode: half to even
-  const double lo = static_cast<double>(std::numeric_limits<Q>::min());
-  const double hi = static_cast<double>(std::numeric_limits<Q>::max());
-  return static_cast<Q>(std::clamp(rounded, lo, hi));
+  if constexpr (is_integer4_v<Q>) {
+    return Q(value);  // Int4 and UInt4 round half to even and saturate themselves
+  } else {
+    if (std::isnan(value)) return Q(0);
+    const double rounded = std::nearbyint(value);  // the default rounding mode: half to even
+    const double lo = static_cast<double>(std::numeric_limits<Q>::min());
+    const double hi = static_cast<double>(std::numeric_limits<Q>::max());
+    return static_cast<Q>(std::clamp(rounded, lo, hi));
+  }
 }
 
 template <typename X, typename Q>
@@ -156,6 +160,36 @@ void dequantize_linear_float8(const QuantizationLayout& layout, const uint8_t* x
   });
 }
 
+template <typename X>
+void quantize_linear_float4e2m1(const QuantizationLayout& layout, const X* x, const double* scales,
+                                const float* zero_points, RoundingPrecision precision, uint8_t* y) {
+  const int64_t inner = layout.inner;
+  for_each_parameter_row(layout, [&](int64_t first, int64_t param, int64_t step) {
+    for (int64_t j = 0; j < inner; ++j) {
+      const int64_t p = param + j * step;
+      const double scale = round_to_precision(scales[p], precision);
+      const double value = round_to_precision(load(x[first + j]), precision);
+      const auto quotient = static_cast<float>(round_to_precision(value / scale, precision));
+      const float zero_point = zero_points != nullptr ? zero_points[p] : 0.0f;
+      y[first + j] = float_to_float4e2m1_bits(quotient + zero_point);
+    }
+  });
+}
+
+template <typename Y>
+void dequantize_linear_float4e2m1(const QuantizationLayout& layout, const uint8_t* x,
+                                  const double* scales, const float* zero_points, Y* y) {
+  const int64_t inner = layout.inner;
+  for_each_parameter_row(layout, [&](int64_t first, int64_t param, int64_t step) {
+    for (int64_t j = 0; j < inner; ++j) {
+      const int64_t p = param + j * step;
+      double difference = float4e2m1_bits_to_float(x[first + j]);
+      if (zero_points != nullptr) difference -= zero_points[p];
+      y[first + j] = store<Y>(static_cast<float>(difference * scales[p]));
+    }
+  });
+}
+
 DynamicQuantization dynamic_quantize_uint8(const float* x, int64_t n, uint8_t* y) {
   float lo = 0.0f, hi = 0.0f;  // the range always includes 0
   for (int64_t i = 0; i < n; ++i) {
@@ -199,6 +233,8 @@ ARUNTIME_QUANTIZE_ALL_INPUTS(int8_t)
 ARUNTIME_QUANTIZE_ALL_INPUTS(uint8_t)
 ARUNTIME_QUANTIZE_ALL_INPUTS(int16_t)
 ARUNTIME_QUANTIZE_ALL_INPUTS(uint16_t)
+ARUNTIME_QUANTIZE_ALL_INPUTS(Int4)
+ARUNTIME_QUANTIZE_ALL_INPUTS(UInt4)
 
 #define ARUNTIME_DEQUANTIZE(Q, Y)                                                           \
   template void dequantize_linear<Q, Y>(const QuantizationLayout&, const Q*, const double*, \
@@ -212,6 +248,8 @@ ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(uint8_t)
 ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(int16_t)
 ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(uint16_t)
 ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(int32_t)
+ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(Int4)
+ARUNTIME_DEQUANTIZE_ALL_OUTPUTS(UInt4)
 
 template void quantize_linear_float8<float>(const QuantizationLayout&, const float*, const double*,
                                             const float*, RoundingPrecision, Float8Format, bool,
@@ -234,11 +272,32 @@ template void dequantize_linear_float8<BFloat16>(const QuantizationLayout&, cons
                                                  Float8Format, const double*, const float*,
                                                  BFloat16*);
 
+template void quantize_linear_float4e2m1<float>(const QuantizationLayout&, const float*,
+                                                const double*, const float*, RoundingPrecision,
+                                                uint8_t*);
+template void quantize_linear_float4e2m1<Float16>(const QuantizationLayout&, const Float16*,
+                                                  const double*, const float*, RoundingPrecision,
+                                                  uint8_t*);
+template void quantize_linear_float4e2m1<BFloat16>(const QuantizationLayout&, const BFloat16*,
+                                                   const double*, const float*, RoundingPrecision,
+                                                   uint8_t*);
+template void quantize_linear_float4e2m1<int32_t>(const QuantizationLayout&, const int32_t*,
+                                                  const double*, const float*, RoundingPrecision,
+                                                  uint8_t*);
+template void dequantize_linear_float4e2m1<float>(const QuantizationLayout&, const uint8_t*,
+                                                  const double*, const float*, float*);
+template void dequantize_linear_float4e2m1<Float16>(const QuantizationLayout&, const uint8_t*,
+                                                    const double*, const float*, Float16*);
+template void dequantize_linear_float4e2m1<BFloat16>(const QuantizationLayout&, const uint8_t*,
+                                                     const double*, const float*, BFloat16*);
+
 template int8_t saturate_round<int8_t>(double);
 template uint8_t saturate_round<uint8_t>(double);
 template int16_t saturate_round<int16_t>(double);
 template uint16_t saturate_round<uint16_t>(double);
 template int32_t saturate_round<int32_t>(double);
+template Int4 saturate_round<Int4>(double);
+template UInt4 saturate_round<UInt4>(double);
 template void requantize<int8_t>(const int32_t*, int64_t, const double*, int64_t, int32_t, int8_t*);
 template void requantize<uint8_t>(const int32_t*, int64_t, const double*, int64_t, int32_t,
                                   uint8_t*);

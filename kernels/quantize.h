@@ -1,12 +1,13 @@
 // Linear quantization on raw memory: QuantizeLinear / DequantizeLinear element loops (per-tensor,
 // per-axis and blocked parameters), DynamicQuantizeLinear's uint8 range fit, and the
 // requantization of int32 accumulators that ends QLinearMatMul and QLinearConv, and the float8
-// variants of the first two. Scales arrive
-// as doubles and zero points as int32, so each loop is instantiated per element-type pair only.
+// and float4e2m1 variants of the first two. Scales arrive as doubles and zero points as int32
+// (float for the float types), so each loop is instantiated per element-type pair only.
 #pragma once
 
 #include <cstdint>
 
+#include "aruntime/float4.h"
 #include "aruntime/float8.h"
 
 namespace aruntime::kernels {
@@ -31,20 +32,21 @@ enum class RoundingPrecision { kFloat64, kFloat32, kFloat16, kBFloat16 };
 // `value` rounded (to nearest even) to the given precision and widened back.
 double round_to_precision(double value, RoundingPrecision precision);
 
-// Rounds half to even and clamps to Q's range; NaN becomes 0.
+// Rounds half to even and clamps to Q's range ([-8, 7] for Int4, [0, 15] for UInt4); NaN
+// becomes 0.
 template <typename Q>
 Q saturate_round(double value);
 
 // y = saturate(round_half_even(x / scale) + zero_point), where x, scale and the quotient are each
 // rounded to `precision` first. `zero_points` may be null (all zero). X is float, Float16,
-// BFloat16 or int32_t; Q is int8_t, uint8_t, int16_t or uint16_t.
+// BFloat16 or int32_t; Q is int8_t, uint8_t, int16_t, uint16_t, Int4 or UInt4.
 template <typename X, typename Q>
 void quantize_linear(const QuantizationLayout& layout, const X* x, const double* scales,
                      const int32_t* zero_points, RoundingPrecision precision, Q* y);
 
 // y = (x - zero_point) * scale, the product rounded to float32 and then stored as Y (float,
-// Float16 or BFloat16). `zero_points` may be null. Q is int8_t, uint8_t, int16_t, uint16_t or
-// int32_t.
+// Float16 or BFloat16). `zero_points` may be null. Q is int8_t, uint8_t, int16_t, uint16_t,
+// int32_t, Int4 or UInt4.
 template <typename Q, typename Y>
 void dequantize_linear(const QuantizationLayout& layout, const Q* x, const double* scales,
                        const int32_t* zero_points, Y* y);
@@ -64,6 +66,21 @@ template <typename Y>
 void dequantize_linear_float8(const QuantizationLayout& layout, const uint8_t* x,
                               Float8Format format, const double* scales, const float* zero_points,
                               Y* y);
+
+// Quantization to float4e2m1 (opset 23+): y = float4e2m1(x / scale + zero_point), the quotient
+// rounded to `precision` first and the sum (in float32) rounded to nearest even and saturated into
+// E2M1 codes (see aruntime/float4.h). The zero point is always added, +0 when `zero_points` is
+// null, so a -0 quotient becomes +0 as IEEE addition and ONNX's reference give. `zero_points`
+// holds the zero points' float values. X is float, Float16, BFloat16 or int32_t.
+template <typename X>
+void quantize_linear_float4e2m1(const QuantizationLayout& layout, const X* x, const double* scales,
+                                const float* zero_points, RoundingPrecision precision, uint8_t* y);
+
+// y = (x - zero_point) * scale for float4e2m1 codes x, the product rounded to float32 and then
+// stored as Y (float, Float16 or BFloat16). `zero_points` (float values) may be null.
+template <typename Y>
+void dequantize_linear_float4e2m1(const QuantizationLayout& layout, const uint8_t* x,
+                                  const double* scales, const float* zero_points, Y* y);
 
 // DynamicQuantizeLinear: fits a uint8 scale and zero point to the range of x extended to include
 // 0 (float32 arithmetic throughout, as the ONNX function body specifies) and quantizes x into y.

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "aruntime/float4.h"
 #include "aruntime/float8.h"
 
 namespace aruntime {
@@ -30,10 +31,10 @@ template <typename T>
 void append_values(std::ostringstream& os, const T* v, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     if (i) os << ", ";
-    if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t>) {
+    if constexpr (std::is_same_v<T, int8_t> || std::is_same_v<T, uint8_t> || is_integer4_v<T>) {
       os << static_cast<int>(v[i]);
     } else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16> ||
-                         is_float8_v<T>) {
+                         is_float8_v<T> || is_float4_v<T>) {
       os << v[i].to_float();
     } else if constexpr (std::is_same_v<T, bool>) {
       os << (v[i] ? "true" : "false");
@@ -121,9 +122,11 @@ std::vector<int64_t> Tensor::to_int64_vector() const {
       for (int64_t i = 0; i < num_elements_; ++i) out[i] = static_cast<const int16_t*>(data_)[i];
       break;
     case DataType::kInt8:
+    case DataType::kInt4:  // one sign-extended int8_t per element
       for (int64_t i = 0; i < num_elements_; ++i) out[i] = static_cast<const int8_t*>(data_)[i];
       break;
     case DataType::kUInt8:
+    case DataType::kUInt4:  // one uint8_t per element
       for (int64_t i = 0; i < num_elements_; ++i) out[i] = static_cast<const uint8_t*>(data_)[i];
       break;
     case DataType::kUInt16:
@@ -176,6 +179,11 @@ std::string Tensor::summary(size_t max_values) const {
     case DataType::kFloat8E5M2: append_values(os, static_cast<const Float8E5M2*>(data_), n); break;
     case DataType::kFloat8E5M2FNUZ:
       append_values(os, static_cast<const Float8E5M2FNUZ*>(data_), n);
+      break;
+    case DataType::kUInt4: append_values(os, static_cast<const UInt4*>(data_), n); break;
+    case DataType::kInt4: append_values(os, static_cast<const Int4*>(data_), n); break;
+    case DataType::kFloat4E2M1:
+      append_values(os, static_cast<const Float4E2M1*>(data_), n);
       break;
     case DataType::kUndefined: break;
   }

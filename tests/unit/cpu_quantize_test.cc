@@ -233,12 +233,12 @@ TEST(CpuQuantizeLinear, RejectsBadParameters) {
   expect_error(
       [&] {
         OpTest("QuantizeLinear", 21)
-            .attr("output_dtype", int64_t{21})  // UINT4
+            .attr("output_dtype", int64_t{24})  // FLOAT8E8M0
             .input(x)
             .input(Tensor::scalar(1.0f))
             .run();
       },
-      ErrorCode::kNotImplemented, {"output_dtype", "21"});
+      ErrorCode::kNotImplemented, {"output_dtype", "24"});
   expect_error(
       [&] {
         OpTest("QuantizeLinear", 21)

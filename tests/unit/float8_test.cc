@@ -302,7 +302,8 @@ TEST(Float8DataType, TraitsAndOnnxCodes) {
   EXPECT_EQ(data_type_from_onnx(18), DataType::kFloat8E4M3FNUZ);
   EXPECT_EQ(data_type_from_onnx(19), DataType::kFloat8E5M2);
   EXPECT_EQ(data_type_from_onnx(20), DataType::kFloat8E5M2FNUZ);
-  EXPECT_EQ(data_type_from_onnx(21), DataType::kUndefined);  // uint4 stays unsupported
+  EXPECT_EQ(data_type_from_onnx(21), DataType::kUInt4);
+  EXPECT_EQ(data_type_from_onnx(24), DataType::kUndefined);  // float8e8m0 stays unsupported
   for (DataType t : {DataType::kFloat8E4M3FN, DataType::kFloat8E4M3FNUZ, DataType::kFloat8E5M2,
                      DataType::kFloat8E5M2FNUZ}) {
     EXPECT_EQ(element_size(t), 1u);

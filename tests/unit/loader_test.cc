@@ -211,8 +211,8 @@ TEST(LoaderModel, ConvertsValueTypesWithSymbolicDims) {
       ->mutable_value_type()
       ->mutable_tensor_type()
       ->set_elem_type(onnx::TensorProto::FLOAT);
-  // int4 (22) values load with an undefined element type; only initializers must be supported.
-  add_tensor_value(g->add_input(), "f8", 22, {"4"});
+  // float8e8m0 (24) values load with an undefined element type; only initializers must be supported.
+  add_tensor_value(g->add_input(), "f8", 24, {"4"});
   add_tensor_value(g->add_value_info(), "mid", onnx::TensorProto::FLOAT16, {"7"});
   auto* untyped = g->add_input();
   untyped->set_name("untyped");

@@ -76,7 +76,10 @@ TEST(NpuSession, SmallCnnRunsEntirelyOnTheNpuWithCopiesOnlyAtTheGraphBoundary) {
 }
 
 TEST(NpuSession, StatisticsDescribeTheProgramOfASimulatedDevice) {
-  Session npu = npu_test::make_session(small_cnn(), npu_test::npu_options());
+  // Optimizer off: the figures below count the NPU compiler's own BatchNormalization folding.
+  SessionOptions options = npu_test::npu_options();
+  options.optimization.level = 0;
+  Session npu = npu_test::make_session(small_cnn(), options);
   const std::string program = npu_test::programs(npu).at(0);
   // fp16 weights: conv 8*27 and gemm 1280 halves; float32 biases (8 + 10); each weight padded to
   // 64 bytes: 448 + 2560 + 64 + 64.

@@ -12,7 +12,8 @@ TEST(DataTypes, MatchOnnxNumberingAndNames) {
   EXPECT_EQ(data_type_from_onnx(1), DataType::kFloat32);
   EXPECT_EQ(data_type_from_onnx(16), DataType::kBFloat16);
   EXPECT_EQ(data_type_from_onnx(14), DataType::kUndefined);  // complex64 is not supported
-  EXPECT_EQ(data_type_from_onnx(21), DataType::kUndefined);  // uint4 is not supported
+  EXPECT_EQ(data_type_from_onnx(21), DataType::kUInt4);
+  EXPECT_EQ(data_type_from_onnx(24), DataType::kUndefined);  // float8e8m0 is not supported
   EXPECT_EQ(data_type_from_onnx(17), DataType::kFloat8E4M3FN);
   EXPECT_EQ(data_type_name(DataType::kFloat16), "float16");
   EXPECT_EQ(data_type_from_name("float"), DataType::kFloat32);

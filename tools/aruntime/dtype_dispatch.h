@@ -8,6 +8,7 @@
 
 #include "aruntime/data_type.h"
 #include "aruntime/float16.h"
+#include "aruntime/float4.h"
 #include "aruntime/status.h"
 
 namespace aruntime::cli {
@@ -49,6 +50,12 @@ decltype(auto) dispatch_dtype(DataType dtype, Fn&& fn) {
       return fn(TypeTag<bool>{});
     case DataType::kString:
       return fn(TypeTag<std::string>{});
+    case DataType::kUInt4:
+      return fn(TypeTag<UInt4>{});
+    case DataType::kInt4:
+      return fn(TypeTag<Int4>{});
+    case DataType::kFloat4E2M1:
+      return fn(TypeTag<Float4E2M1>{});
     case DataType::kFloat8E4M3FN:
     case DataType::kFloat8E4M3FNUZ:
     case DataType::kFloat8E5M2:
@@ -60,10 +67,14 @@ decltype(auto) dispatch_dtype(DataType dtype, Fn&& fn) {
               "element type " + std::string(data_type_name(dtype)) + " is not supported here");
 }
 
+// Floating-point types stored as the bits of a narrower float and read through to_float(): the
+// 16-bit halves, and float4e2m1, which generic code treats the same way. (Int4 and UInt4 need no
+// such care: they widen implicitly to int8_t and uint8_t like any narrow integer.)
 template <typename T>
-inline constexpr bool kIsHalf = std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>;
+inline constexpr bool kIsHalf =
+    std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16> || std::is_same_v<T, Float4E2M1>;
 
-// Floating-point element value widened to double (half types through float).
+// Floating-point element value widened to double (half types and float4e2m1 through float).
 template <typename T>
 double widen_float(const T& value) {
   if constexpr (kIsHalf<T>) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "aruntime/float4.h"
 #include "aruntime/float8.h"
 #include "kernels/broadcast.h"
 #include "kernels/conv.h"
@@ -34,6 +35,12 @@ std::vector<DataType> with_float8(std::vector<DataType> types) {
   types.insert(types.end(), kFloat8Types.begin(), kFloat8Types.end());
   return types;
 }
+// The 4-bit quantized types: int4 and uint4 from opset 21, float4e2m1 from opset 23.
+std::vector<DataType> with_4bit(std::vector<DataType> types, int64_t opset) {
+  if (opset >= 21) types.insert(types.end(), {DataType::kInt4, DataType::kUInt4});
+  if (opset >= 23) types.push_back(DataType::kFloat4E2M1);
+  return types;
+}
 const std::vector<DataType> kScaleTypes = {DataType::kFloat32, DataType::kFloat16,
                                            DataType::kBFloat16};
 const std::vector<DataType> kQuantizeInputTypes = {DataType::kFloat32, DataType::kFloat16,
@@ -48,10 +55,9 @@ bool contains(const std::vector<DataType>& types, DataType type) {
 }
 
 [[noreturn]] void unsupported_type(const Node& node, const std::string& what, DataType type) {
-  throw_error(ErrorCode::kNotImplemented,
-              node.describe() + ": " + what + " has type " + type_name(type) +
-                  ", which this kernel does not support (4-bit types are not available in "
-                  "this runtime)");
+  throw_error(ErrorCode::kNotImplemented, node.describe() + ": " + what + " has type " +
+                                              type_name(type) +
+                                              ", which this kernel does not support");
 }
 
 // Calls f(T{}) for the integer element types of quantized tensors (and int32 when kWithInt32).
@@ -66,6 +72,10 @@ void dispatch_quantized(const Node& node, DataType type, const std::string& what
       return f(int16_t{});
     case DataType::kUInt16:
       return f(uint16_t{});
+    case DataType::kInt4:
+      return f(Int4{});
+    case DataType::kUInt4:
+      return f(UInt4{});
     case DataType::kInt32:
       if constexpr (kWithInt32) return f(int32_t{});
       break;
@@ -145,6 +155,18 @@ std::vector<float> float8_zero_point_values(const Tensor* zero_point) {
   values.reserve(static_cast<size_t>(zero_point->num_elements()));
   for (int64_t i = 0; i < zero_point->num_elements(); ++i) {
     values.push_back(float8_bits_to_float(bits[i], format));
+  }
+  return values;
+}
+
+// The float values of a float4e2m1 zero point, or an empty vector when there is none.
+std::vector<float> float4_zero_point_values(const Tensor* zero_point) {
+  std::vector<float> values;
+  if (zero_point == nullptr) return values;
+  const auto* codes = static_cast<const uint8_t*>(zero_point->raw_data());
+  values.reserve(static_cast<size_t>(zero_point->num_elements()));
+  for (int64_t i = 0; i < zero_point->num_elements(); ++i) {
+    values.push_back(float4e2m1_bits_to_float(codes[i]));
   }
   return values;
 }
@@ -246,8 +268,8 @@ class QuantizeLinear final : public OpKernel {
                                                   ", expected a positive size (or 0 for none)");
       }
       if (const int64_t code = node.attr_int("output_dtype", 0); code != 0) {
-        output_type_ =
-            onnx_type_attribute(node, "output_dtype", code, with_float8(kEightAndSixteenBit));
+        output_type_ = onnx_type_attribute(node, "output_dtype", code,
+                                           with_4bit(with_float8(kEightAndSixteenBit), opset_));
       }
     }
     if (opset_ >= 23) {
@@ -286,6 +308,18 @@ class QuantizeLinear final : public OpKernel {
         kernels::quantize_linear_float8<X>(
             layout, x.data<X>(), scales.data(), zero_points.empty() ? nullptr : zero_points.data(),
             precision, float8_format(out_type), saturate_, static_cast<uint8_t*>(y.raw_data()));
+      });
+      return;
+    }
+    if (out_type == DataType::kFloat4E2M1) {
+      const std::vector<float> zero_points = float4_zero_point_values(zero_point);
+      Tensor& y = ctx.allocate_output(0, x.shape(), out_type);
+      if (y.num_elements() == 0) return;
+      dispatch_real<true>(node, x.dtype(), "input x", [&](auto x_tag) {
+        using X = decltype(x_tag);
+        kernels::quantize_linear_float4e2m1<X>(layout, x.data<X>(), scales.data(),
+                                               zero_points.empty() ? nullptr : zero_points.data(),
+                                               precision, static_cast<uint8_t*>(y.raw_data()));
       });
       return;
     }
@@ -351,6 +385,18 @@ class DequantizeLinear final : public OpKernel {
         kernels::dequantize_linear_float8<Y>(
             layout, static_cast<const uint8_t*>(x.raw_data()), float8_format(x.dtype()),
             scales.data(), zero_points.empty() ? nullptr : zero_points.data(), y.data<Y>());
+      });
+      return;
+    }
+    if (x.dtype() == DataType::kFloat4E2M1) {
+      const std::vector<float> zero_points = float4_zero_point_values(zero_point);
+      Tensor& y = ctx.allocate_output(0, x.shape(), out_type);
+      if (y.num_elements() == 0) return;
+      dispatch_real<false>(node, out_type, "output y", [&](auto y_tag) {
+        using Y = decltype(y_tag);
+        kernels::dequantize_linear_float4e2m1<Y>(
+            layout, static_cast<const uint8_t*>(x.raw_data()), scales.data(),
+            zero_points.empty() ? nullptr : zero_points.data(), y.data<Y>());
       });
       return;
     }
@@ -855,15 +901,17 @@ void register_quantization_kernels(KernelRegistry& registry) {
   const int last = kMaxOpset;
 
   // QuantizeLinear: 10 per-tensor; 13 adds per-axis (axis); 19 adds half scales (and float8);
-  // 21 adds blocked quantization, output_dtype and 16-bit types; 23 lets x and y_scale differ
-  // and adds precision. One kernel reads the attributes its opset defines.
+  // 21 adds blocked quantization, output_dtype and 16-bit and 4-bit integer types; 23 lets x and
+  // y_scale differ and adds precision and float4e2m1. One kernel reads the attributes its opset
+  // defines.
   auto quantize = make_kernel<QuantizeLinear>();
   registry.add(def(
       "QuantizeLinear", 10, 18,
       {{"T1", {0}, {}, x_types_10}, {"tensor(float)", {1}, {}, f32}, {"T2", {2}, {0}, kEightBit}},
       quantize));
   const std::vector<DataType> q_types_19 = with_float8(kEightBit);
-  const std::vector<DataType> q_types_21 = with_float8(kEightAndSixteenBit);
+  const std::vector<DataType> q_types_21 = with_4bit(with_float8(kEightAndSixteenBit), 21);
+  const std::vector<DataType> q_types_23 = with_4bit(with_float8(kEightAndSixteenBit), 23);
   registry.add(def("QuantizeLinear", 19, 20,
                    {{"T1", {0, 1}, {}, kQuantizeInputTypes}, {"T2", {2}, {0}, q_types_19}},
                    quantize));
@@ -873,7 +921,7 @@ void register_quantization_kernels(KernelRegistry& registry) {
   registry.add(def("QuantizeLinear", 23, last,
                    {{"T1", {0}, {}, kQuantizeInputTypes},
                     {"T2", {1}, {}, kQuantizeInputTypes},
-                    {"T3", {2}, {0}, q_types_21}},
+                    {"T3", {2}, {0}, q_types_23}},
                    quantize));
 
   // DequantizeLinear: same history; 19 makes the output the scale's type, 23 adds output_dtype.
@@ -883,11 +931,12 @@ void register_quantization_kernels(KernelRegistry& registry) {
   registry.add(def("DequantizeLinear", 19, 20,
                    {{"T1", {0, 2}, {}, with_float8(dq_types_10)}, {"T2", {1}, {0}, kScaleTypes}},
                    dequantize));
-  registry.add(def("DequantizeLinear", 21, 22,
-                   {{"T1", {0, 2}, {}, with_float8(dq_types_21)}, {"T2", {1}, {0}, kScaleTypes}},
-                   dequantize));
+  registry.add(def(
+      "DequantizeLinear", 21, 22,
+      {{"T1", {0, 2}, {}, with_4bit(with_float8(dq_types_21), 21)}, {"T2", {1}, {0}, kScaleTypes}},
+      dequantize));
   registry.add(def("DequantizeLinear", 23, last,
-                   {{"T1", {0, 2}, {}, with_float8(dq_types_21)},
+                   {{"T1", {0, 2}, {}, with_4bit(with_float8(dq_types_21), 23)},
                     {"T2", {1}, {}, kScaleTypes},
                     {"T3", {}, {0}, kScaleTypes}},
                    dequantize));

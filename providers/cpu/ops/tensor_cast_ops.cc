@@ -1,8 +1,10 @@
 // Cast (target type from the `to` attribute) and CastLike (target type of input 1). From opset 19
-// both also take the float8 types and a `saturate` attribute for conversions into them.
+// both also take the float8 types and a `saturate` attribute for conversions into them; int4 and
+// uint4 join at opset 21 and float4e2m1 at opset 23 (kernels/cast.h has the conversion rules).
 #include <string>
 #include <vector>
 
+#include "aruntime/float4.h"
 #include "aruntime/float8.h"
 #include "kernels/cast.h"
 #include "providers/cpu/ops/tensor_ops.h"
@@ -25,6 +27,14 @@ void cast_into(KernelContext& ctx, const Tensor& x, DataType to, bool saturate) 
   }
 }
 
+// The first opset whose Cast takes `type`: float8 from 19, int4/uint4 from 21, float4e2m1 from 23.
+int64_t first_cast_opset(DataType type) {
+  if (is_float8(type)) return 19;
+  if (type == DataType::kInt4 || type == DataType::kUInt4) return 21;
+  if (type == DataType::kFloat4E2M1) return 23;
+  return 1;
+}
+
 // The `saturate` attribute (opset 19+, default 1); earlier opsets have no float8 types.
 bool saturate_attribute(const KernelInfo& info) {
   if (info.opset() < 19) return true;
@@ -42,11 +52,13 @@ class CastKernel final : public OpKernel {
     const Node& node = info.node();
     const int64_t to = node.attr_int("to");
     to_ = data_type_from_onnx(static_cast<int32_t>(to));
-    const bool float8_too_early = is_float8(to_) && info.opset() < 19;
-    if (to_ == DataType::kUndefined || to != static_cast<int32_t>(to) || float8_too_early) {
-      throw_error(ErrorCode::kNotImplemented, node.describe() + ": casting to ONNX element type " +
-                                                  std::to_string(to) + " is not supported" +
-                                                  (float8_too_early ? " before opset 19" : ""));
+    const int64_t first_opset = first_cast_opset(to_);
+    const bool too_early = info.opset() < first_opset;
+    if (to_ == DataType::kUndefined || to != static_cast<int32_t>(to) || too_early) {
+      throw_error(ErrorCode::kNotImplemented,
+                  node.describe() + ": casting to ONNX element type " + std::to_string(to) +
+                      " is not supported" +
+                      (too_early ? " before opset " + std::to_string(first_opset) : ""));
     }
   }
 
@@ -76,17 +88,32 @@ void register_tensor_cast_kernels(KernelRegistry& registry) {
   std::vector<DataType> with_float8 = types::kAll;
   with_float8.insert(with_float8.end(), {DataType::kFloat8E4M3FN, DataType::kFloat8E4M3FNUZ,
                                          DataType::kFloat8E5M2, DataType::kFloat8E5M2FNUZ});
+  std::vector<DataType> with_int4 = with_float8;
+  with_int4.insert(with_int4.end(), {DataType::kInt4, DataType::kUInt4});
+  std::vector<DataType> with_float4 = with_int4;
+  with_float4.push_back(DataType::kFloat4E2M1);
   add_kernel_def(registry, "Cast", 6, 18,
                  {{"T1", {0}, {}, types::kAll}, {"T2", {}, {0}, types::kAll}},
                  make_kernel<CastKernel>());
-  add_kernel_def(registry, "Cast", 19, 23,
+  add_kernel_def(registry, "Cast", 19, 20,
                  {{"T1", {0}, {}, with_float8}, {"T2", {}, {0}, with_float8}},
+                 make_kernel<CastKernel>());
+  add_kernel_def(registry, "Cast", 21, 22, {{"T1", {0}, {}, with_int4}, {"T2", {}, {0}, with_int4}},
+                 make_kernel<CastKernel>());
+  add_kernel_def(registry, "Cast", 23, 23,
+                 {{"T1", {0}, {}, with_float4}, {"T2", {}, {0}, with_float4}},
                  make_kernel<CastKernel>());
   add_kernel_def(registry, "CastLike", 15, 18,
                  {{"T1", {0}, {}, types::kAll}, {"T2", {1}, {0}, types::kAll}},
                  make_kernel<CastLikeKernel>());
-  add_kernel_def(registry, "CastLike", 19, 23,
+  add_kernel_def(registry, "CastLike", 19, 20,
                  {{"T1", {0}, {}, with_float8}, {"T2", {1}, {0}, with_float8}},
+                 make_kernel<CastLikeKernel>());
+  add_kernel_def(registry, "CastLike", 21, 22,
+                 {{"T1", {0}, {}, with_int4}, {"T2", {1}, {0}, with_int4}},
+                 make_kernel<CastLikeKernel>());
+  add_kernel_def(registry, "CastLike", 23, 23,
+                 {{"T1", {0}, {}, with_float4}, {"T2", {1}, {0}, with_float4}},
                  make_kernel<CastLikeKernel>());
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "kernels/cast.h"
 #include "kernels/copy.h"
@@ -496,13 +497,24 @@ class PadKernel final : public OpKernel {
   float value_attr_ = 0.0f;
 };
 
+// Transpose and Pad take int4 and uint4 from opset 21 and float4e2m1 from opset 23.
+std::vector<DataType> with_4bit(std::vector<DataType> types, int opset) {
+  if (opset >= 21) types.insert(types.end(), {DataType::kInt4, DataType::kUInt4});
+  if (opset >= 23) types.push_back(DataType::kFloat4E2M1);
+  return types;
+}
+
 }  // namespace
 
 void register_tensor_movement_kernels(KernelRegistry& registry) {
   const std::vector<DataType> indices = types::kIndices;
   const std::vector<DataType> int64_only = {DataType::kInt64};
 
-  registry.add("Transpose", 1, 23, {0}, types::kAll, make_kernel<TransposeKernel>());
+  registry.add("Transpose", 1, 20, {0}, types::kAll, make_kernel<TransposeKernel>());
+  registry.add("Transpose", 21, 22, {0}, with_4bit(types::kAll, 21),
+               make_kernel<TransposeKernel>());
+  registry.add("Transpose", 23, 23, {0}, with_4bit(types::kAll, 23),
+               make_kernel<TransposeKernel>());
   registry.add("Concat", 4, 23, {0}, types::kAll, make_kernel<ConcatKernel>());
   registry.add("Split", 2, 12, {0}, types::kAll, make_kernel<SplitKernel>());
   add_kernel_def(registry, "Split", 13, 23,
@@ -516,10 +528,13 @@ void register_tensor_movement_kernels(KernelRegistry& registry) {
                  {{"T", {0}, {0}, types::kAll}, {"Tind", {1}, {}, indices}},
                  make_kernel<GatherKernel>());
   registry.add("Pad", 2, 10, {0}, types::kFloats, make_kernel<PadKernel>());
-  add_kernel_def(
-      registry, "Pad", 11, 23,
-      {{"T", {0, 2}, {0}, types::kAll}, {"pads", {1}, {}, int64_only}, {"Tind", {3}, {}, indices}},
-      make_kernel<PadKernel>());
+  for (const auto& [since, end] : {std::pair{11, 20}, std::pair{21, 22}, std::pair{23, 23}}) {
+    add_kernel_def(registry, "Pad", since, end,
+                   {{"T", {0, 2}, {0}, with_4bit(types::kAll, since)},
+                    {"pads", {1}, {}, int64_only},
+                    {"Tind", {3}, {}, indices}},
+                   make_kernel<PadKernel>());
+  }
 }
 
 }  // namespace aruntime::cpu

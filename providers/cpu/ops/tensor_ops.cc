@@ -328,41 +328,76 @@ class ConstantOfShapeKernel final : public OpKernel {
   Tensor value_;
 };
 
+// The opset ranges [since, 23] splits into where ONNX widens these ops' types: int4 and uint4
+// join at opset 21, float4e2m1 at 23. Each range comes with `base` plus the types it adds.
+struct TypedRange {
+  int since;
+  int end;
+  std::vector<DataType> types;
+};
+std::vector<TypedRange> ranges_with_4bit(int since, const std::vector<DataType>& base) {
+  std::vector<DataType> with_int4 = base;
+  with_int4.insert(with_int4.end(), {DataType::kInt4, DataType::kUInt4});
+  std::vector<DataType> with_float4 = with_int4;
+  with_float4.push_back(DataType::kFloat4E2M1);
+  std::vector<TypedRange> ranges;
+  if (since <= 20) ranges.push_back({since, 20, base});
+  if (since <= 22) ranges.push_back({std::max(since, 21), 22, with_int4});
+  ranges.push_back({std::max(since, 23), 23, with_float4});
+  return ranges;
+}
+
 }  // namespace
 
 void register_tensor_kernels(KernelRegistry& registry) {
   using DT = DataType;
   const std::vector<DataType> int64_only = {DT::kInt64};
 
-  add_kernel_def(registry, "Reshape", 5, 23,
-                 {{"T", {0}, {0}, types::kAll}, {"shape", {1}, {}, int64_only}},
-                 make_kernel<ReshapeKernel>());
-  registry.add("Flatten", 1, 23, {0}, types::kAll, make_kernel<FlattenKernel>());
+  for (const TypedRange& r : ranges_with_4bit(5, types::kAll)) {
+    add_kernel_def(registry, "Reshape", r.since, r.end,
+                   {{"T", {0}, {0}, r.types}, {"shape", {1}, {}, int64_only}},
+                   make_kernel<ReshapeKernel>());
+  }
+  for (const TypedRange& r : ranges_with_4bit(1, types::kAll)) {
+    registry.add("Flatten", r.since, r.end, {0}, r.types, make_kernel<FlattenKernel>());
+  }
   registry.add("Squeeze", 1, 12, {0}, types::kAll, make_kernel<SqueezeKernel>());
-  add_kernel_def(registry, "Squeeze", 13, 23,
-                 {{"T", {0}, {0}, types::kAll}, {"axes", {1}, {}, int64_only}},
-                 make_kernel<SqueezeKernel>());
+  for (const TypedRange& r : ranges_with_4bit(13, types::kAll)) {
+    add_kernel_def(registry, "Squeeze", r.since, r.end,
+                   {{"T", {0}, {0}, r.types}, {"axes", {1}, {}, int64_only}},
+                   make_kernel<SqueezeKernel>());
+  }
   registry.add("Unsqueeze", 1, 12, {0}, types::kAll, make_kernel<UnsqueezeKernel>());
-  add_kernel_def(registry, "Unsqueeze", 13, 23,
-                 {{"T", {0}, {0}, types::kAll}, {"axes", {1}, {}, int64_only}},
-                 make_kernel<UnsqueezeKernel>());
+  for (const TypedRange& r : ranges_with_4bit(13, types::kAll)) {
+    add_kernel_def(registry, "Unsqueeze", r.since, r.end,
+                   {{"T", {0}, {0}, r.types}, {"axes", {1}, {}, int64_only}},
+                   make_kernel<UnsqueezeKernel>());
+  }
   // Identity takes sequences from opset 14 and optionals from opset 16.
   registry.add({"", "Identity", 1, 13, {{"V", {0}, {0}, types::kAll}}, make_kernel<IdentityKernel>()});
   registry.add({"", "Identity", 14, 15,
                 {{"V", {0}, {0}, types::kAll, {ValueKind::kTensor, ValueKind::kSequence}}},
                 make_kernel<IdentityKernel>()});
-  registry.add({"", "Identity", 16, 23,
-                {{"V", {0}, {0}, types::kAll,
-                  {ValueKind::kTensor, ValueKind::kSequence, ValueKind::kOptional}}},
-                make_kernel<IdentityKernel>()});
-  add_kernel_def(registry, "Shape", 1, 23,
-                 {{"T", {0}, {}, types::kAll}, {"T1", {}, {0}, int64_only}},
-                 make_kernel<ShapeKernel>());
-  add_kernel_def(registry, "Constant", 1, 23, {{"T", {}, {0}, types::kAll}},
-                 make_kernel<ConstantKernel>());
-  add_kernel_def(registry, "ConstantOfShape", 9, 23,
-                 {{"T1", {0}, {}, int64_only}, {"T2", {}, {0}, types::kAllNonString}},
-                 make_kernel<ConstantOfShapeKernel>());
+  for (const TypedRange& r : ranges_with_4bit(16, types::kAll)) {
+    registry.add({"", "Identity", r.since, r.end,
+                  {{"V", {0}, {0}, r.types,
+                    {ValueKind::kTensor, ValueKind::kSequence, ValueKind::kOptional}}},
+                  make_kernel<IdentityKernel>()});
+  }
+  for (const TypedRange& r : ranges_with_4bit(1, types::kAll)) {
+    add_kernel_def(registry, "Shape", r.since, r.end,
+                   {{"T", {0}, {}, r.types}, {"T1", {}, {0}, int64_only}},
+                   make_kernel<ShapeKernel>());
+  }
+  for (const TypedRange& r : ranges_with_4bit(1, types::kAll)) {
+    add_kernel_def(registry, "Constant", r.since, r.end, {{"T", {}, {0}, r.types}},
+                   make_kernel<ConstantKernel>());
+  }
+  for (const TypedRange& r : ranges_with_4bit(9, types::kAllNonString)) {
+    add_kernel_def(registry, "ConstantOfShape", r.since, r.end,
+                   {{"T1", {0}, {}, int64_only}, {"T2", {}, {0}, r.types}},
+                   make_kernel<ConstantOfShapeKernel>());
+  }
 
   register_tensor_movement_kernels(registry);
   register_tensor_cast_kernels(registry);
