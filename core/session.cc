@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "core/arena.h"
+#include "core/constant_evaluator.h"
 #include "core/cost_model.h"
 #include "core/execution_plan.h"
 #include "core/executor.h"
@@ -93,12 +94,12 @@ class SessionImpl {
     } catch (const Error& e) {
       throw Error(e.code(), model_.origin + ": " + e.what());
     }
-    optimize_graph();
     create_providers();
+    check_assignments();  // against the model as written: pins name the nodes the user sees
+    optimize_graph();
     create_arenas();
     std::vector<const ExecutionProvider*> eps;
     for (const auto& p : providers_) eps.push_back(p.get());
-    check_assignments();
     partition_ = partition_expanding_functions(model_, *model_.graph, eps, model_.origin, options_.placement);
     std::vector<Allocator*> arenas;
     for (const auto& a : arenas_) arenas.push_back(a.get());
@@ -260,6 +261,25 @@ class SessionImpl {
     optimizer::OptimizerOptions opts;
     opts.level = static_cast<optimizer::Level>(o.level);
     opts.disabled.insert(o.disabled_passes.begin(), o.disabled_passes.end());
+    // Constant folding runs nodes on the session's host providers, in its order of preference.
+    // Level-2 fusions write aruntime-domain ops that only host kernels implement: with a device
+    // provider in the session they would pull the fused nodes off its device, so they stay off.
+    std::vector<const ExecutionProvider*> host_providers;
+    bool has_device_provider = false;
+    for (const auto& p : providers_) {
+      if (p->device().is_cpu()) {
+        host_providers.push_back(p.get());
+      } else {
+        has_device_provider = true;
+      }
+    }
+    if (has_device_provider) {
+      for (const auto& pass : optimizer::builtin_passes()) {
+        if (pass->level() == optimizer::Level::kExtended) opts.disabled.insert(pass->name());
+      }
+    }
+    const ProviderNodeEvaluator evaluator(host_providers);
+    opts.evaluator = &evaluator;
     const optimizer::OptimizationReport report = optimizer::optimize(model_, opts);
     for (const auto& p : report.passes) {
       if (p.rewrites > 0) log::info("{}: optimizer pass {}: {} rewrite(s)", model_.origin, p.pass, p.rewrites);

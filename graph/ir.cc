@@ -43,7 +43,7 @@ std::string TypeInfo::to_string() const {
   }
   std::string s;
   if (kind == ValueKind::kSequence) s = "seq(";
-  if (kind == ValueKind::kOptional) s = "optional(";
+  if (kind == ValueKind::kOptional) s = element_kind == ValueKind::kSequence ? "optional(seq(" : "optional(";
   s += std::string(data_type_name(dtype));
   if (shape) {
     s += "[";
@@ -54,6 +54,7 @@ std::string TypeInfo::to_string() const {
     s += "]";
   }
   if (kind == ValueKind::kSequence || kind == ValueKind::kOptional) s += ")";
+  if (kind == ValueKind::kOptional && element_kind == ValueKind::kSequence) s += ")";
   return s;
 }
 

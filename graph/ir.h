@@ -36,8 +36,8 @@ struct TypeInfo {
   // Element type of the tensor, of sequence elements, of what an optional holds, or of map values.
   DataType dtype = DataType::kUndefined;
   std::optional<std::vector<Dim>> shape;  // nullopt: rank unknown
-  // What a sequence holds: kTensor, or kMap for seq(map(key_dtype, dtype)). kTensor for the other
-  // kinds (a map's values and an optional's content are described by dtype alone).
+  // What a sequence holds: kTensor, or kMap for seq(map(key_dtype, dtype)); what an optional
+  // holds: kTensor, or kSequence for optional(seq(dtype)). kTensor for the other kinds.
   ValueKind element_kind = ValueKind::kTensor;
   // Key type of a map, or of the maps of a sequence of maps; kUndefined otherwise, and for a map
   // whose values are not tensors (which this runtime does not support).

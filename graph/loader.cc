@@ -12,6 +12,7 @@
 
 #include "aruntime/status.h"
 #include "graph/loader_functions.h"
+#include "graph/optimizer/fused_domain.h"
 #include "graph/tensor_proto.h"
 
 namespace aruntime {
@@ -38,6 +39,8 @@ void check_opset_version(const std::string& domain, int64_t version, const std::
   int64_t max_version = 0;
   if (domain.empty()) max_version = kMaxOnnxOpset;
   if (domain == "ai.onnx.ml") max_version = kMaxOnnxMlOpset;
+  // The optimizer's fused ops: models that `aruntime optimize` saved at level 2 import them.
+  if (domain == optimizer::kFusedDomain) max_version = optimizer::kFusedOpset;
   if (max_version == 0) return;  // other domains are versioned by their own kernels
   if (version < 1 || version > max_version) {
     fail(origin, importer + " imports opset " + domain_label(domain) + " version " +
@@ -154,15 +157,21 @@ TypeInfo convert_type(const onnx::TypeProto& proto) {
       if (proto.sequence_type().has_elem_type())
         t = convert_type(proto.sequence_type().elem_type());
       if (t.kind == ValueKind::kMap) t.element_kind = ValueKind::kMap;
-      // Maps nested deeper (seq(seq(map))) are beyond what TypeInfo describes.
-      t.kind = t.key_dtype != DataType::kUndefined && t.kind != ValueKind::kMap
-                   ? ValueKind::kUnknown
-                   : ValueKind::kSequence;
+      // Nesting deeper than seq(tensor) or seq(map) (seq(seq(...)), seq(optional(...))) is beyond
+      // what TypeInfo describes; such values are unknown rather than mistyped.
+      t.kind = (t.kind == ValueKind::kTensor || t.kind == ValueKind::kMap) ? ValueKind::kSequence
+                                                                           : ValueKind::kUnknown;
       break;
     case onnx::TypeProto::kOptionalType:
       if (proto.optional_type().has_elem_type())
         t = convert_type(proto.optional_type().elem_type());
-      t.kind = t.key_dtype != DataType::kUndefined ? ValueKind::kUnknown : ValueKind::kOptional;
+      // optional(tensor) or optional(seq(tensor)); element_kind says which.
+      if (t.kind == ValueKind::kSequence && t.element_kind == ValueKind::kTensor) {
+        t.element_kind = ValueKind::kSequence;
+        t.kind = ValueKind::kOptional;
+      } else {
+        t.kind = t.kind == ValueKind::kTensor ? ValueKind::kOptional : ValueKind::kUnknown;
+      }
       break;
     case onnx::TypeProto::kMapType: {
       const onnx::TypeProto& value = proto.map_type().value_type();

@@ -439,6 +439,28 @@ void dynamic_quantize_rule(NodeContext& ctx) {
   ctx.set_shape(2, {});
 }
 
+// aruntime.FusedGemm: Gemm, except that a non-transposed A of rank > 2 keeps its leading axes.
+void fused_gemm_rule(NodeContext& ctx) {
+  const Dims* a = ctx.shape(0);
+  const Dims* b = ctx.shape(1);
+  if (a == nullptr || b == nullptr || a->size() <= 2) return gemm_rule(ctx);
+  if (b->size() != 2 || ctx.node().attr_int("transA", 0) != 0) {
+    ctx.fail(ctx.describe_input(0) + " of rank > 2 needs transA 0 and a 2-D " +
+             ctx.describe_input(1));
+  }
+  const bool trans_b = ctx.node().attr_int("transB", 0) != 0;
+  const Dim& ka = a->back();
+  const Dim& kb = (*b)[trans_b ? 1 : 0];
+  if (ka.is_static() && kb.is_static() && ka.value != kb.value) {
+    ctx.fail(ctx.describe_input(0) + " and " + ctx.describe_input(1) +
+             " (transB=" + std::to_string(trans_b) + ") have inner dims " + ka.to_string() +
+             " and " + kb.to_string());
+  }
+  Dims y(a->begin(), a->end() - 1);
+  y.push_back((*b)[trans_b ? 0 : 1]);
+  ctx.set_shape(0, std::move(y));
+}
+
 }  // namespace
 
 void add_nn_rules(RuleTable& rules) {
@@ -459,6 +481,21 @@ void add_nn_rules(RuleTable& rules) {
   rules["Resize"] = resize_rule;
   rules["Upsample"] = resize_rule;
   rules["DynamicQuantizeLinear"] = dynamic_quantize_rule;
+  // The optimizer's fused ops (providers/cpu/ops/fused_ops.cc), as in models `aruntime optimize`
+  // saved.
+  rules["aruntime:FusedConv"] = [](NodeContext& ctx) { conv_rule(ctx, 0, 1); };
+  rules["aruntime:FusedGemm"] = fused_gemm_rule;
+  rules["aruntime:LayerNormalization"] = layer_norm_rule;
+  rules["aruntime:Gelu"] = [](NodeContext& ctx) { same_shape_as_input(ctx); };
+  // aruntime.Attention: Q's shape with V's last axis.
+  rules["aruntime:Attention"] = [](NodeContext& ctx) {
+    const Dims* q = ctx.shape(0);
+    const Dims* v = ctx.shape(2);
+    if (q == nullptr || v == nullptr || q->empty() || v->empty()) return;
+    Dims y(*q);
+    y.back() = v->back();
+    ctx.set_shape(0, std::move(y));
+  };
 }
 
 }  // namespace aruntime::shape_inference

@@ -272,7 +272,7 @@ ConvPlan plan_conv(const ConvGeometry& g) {
 
 template <typename T>
 void conv(const ConvGeometry& g, const ConvPlan& plan, const T* x, const T* w, const T* bias, T* y,
-          T* scratch) {
+          T* scratch, const BlockEpilogue<T>& epilogue) {
   if (plan.tasks <= 0) return;
   const int64_t group_in = g.in_channels / g.group;
   const int64_t group_out = g.out_channels / g.group;
@@ -290,6 +290,7 @@ void conv(const ConvGeometry& g, const ConvPlan& plan, const T* x, const T* w, c
         const int64_t c = m / group_out;  // one input channel per group
         depthwise_dispatch(q, x + (n * g.in_channels + c) * input_plane, w + m * kernel_volume,
                            bias ? bias[m] : T(0), y + plane * output_plane, zeros.data());
+        if (epilogue) epilogue(y + plane * output_plane, 1, output_plane, output_plane);
       }
     });
     return;
@@ -332,6 +333,7 @@ void conv(const ConvGeometry& g, const ConvPlan& plan, const T* x, const T* w, c
             gemm<T>(false, false, rows, output_plane, col_rows, T(1), w + out_channel * col_rows,
                     col_rows, scratch + ig * matrix, output_plane, T(0), y_block, output_plane);
             add_bias(y_block, out_channel, rows, output_plane);
+            if (epilogue) epilogue(y_block, rows, output_plane, output_plane);
           }
         });
     return;
@@ -367,6 +369,7 @@ void conv(const ConvGeometry& g, const ConvPlan& plan, const T* x, const T* w, c
     gemm<T>(false, false, rows, cols, col_rows, T(1), w + out_channel * col_rows, col_rows,
             b_matrix, ldb, T(0), y_block, output_plane);
     add_bias(y_block, out_channel, rows, cols);
+    if (epilogue) epilogue(y_block, rows, cols, output_plane);
   };
 
   // Each slot owns one scratch buffer and pulls tasks until none are left, so a buffer is never
@@ -388,8 +391,8 @@ void conv(const ConvGeometry& g, const ConvPlan& plan, const T* x, const T* w, c
 }
 
 template void conv<float>(const ConvGeometry&, const ConvPlan&, const float*, const float*,
-                          const float*, float*, float*);
+                          const float*, float*, float*, const BlockEpilogue<float>&);
 template void conv<double>(const ConvGeometry&, const ConvPlan&, const double*, const double*,
-                           const double*, double*, double*);
+                           const double*, double*, double*, const BlockEpilogue<double>&);
 
 }  // namespace aruntime::kernels

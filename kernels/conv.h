@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/gemm.h"
+
 namespace aruntime::kernels {
 
 struct ConvGeometry {
@@ -43,9 +45,12 @@ struct ConvPlan {
 ConvPlan plan_conv(const ConvGeometry& geometry);
 
 // Y = conv(X, W) + bias. x: [N, C, D...], w: [M, C/group, k...], bias: [M] or nullptr,
-// y: [N, M, O...], scratch: plan.scratch_elements elements. Instantiated for float and double.
+// y: [N, M, O...], scratch: plan.scratch_elements elements. A non-empty `epilogue` runs on every
+// finished block of Y (bias added; rows are output channels of one image, `block - y` locates the
+// block in Y), so fused work touches each output while it is in cache. Instantiated for float and
+// double.
 template <typename T>
 void conv(const ConvGeometry& geometry, const ConvPlan& plan, const T* x, const T* w, const T* bias,
-          T* y, T* scratch);
+          T* y, T* scratch, const BlockEpilogue<T>& epilogue = {});
 
 }  // namespace aruntime::kernels

@@ -79,7 +79,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 
 template <typename T>
 void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
+                   const BlockEpilogue<T>& epilogue) {
   if (m <= 0 || n <= 0) return;
   // Each block repacks the shared operand, so blocks are kept large: at least 32 rows/columns and
   // about 1M multiply-adds, and no more than two per thread.
@@ -92,6 +93,7 @@ void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
       std::min({work / kMinBlockWork, side / kMinBlockSide, 2 * available_parallelism()});
   if (blocks <= 1) {
     gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (epilogue) epilogue(c, m, n, ldc);
     return;
   }
   const int64_t per_block = (side + blocks - 1) / blocks;
@@ -104,9 +106,11 @@ void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
         // Row lo of op(A) starts at row lo of A, or at column lo of a transposed A.
         const T* a_block = trans_a ? a + lo : a + lo * lda;
         gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + lo * ldc, ldc);
+        if (epilogue) epilogue(c + lo * ldc, count, n, ldc);
       } else {
         const T* b_block = trans_b ? b + lo * ldb : b + lo;
         gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + lo, ldc);
+        if (epilogue) epilogue(c + lo, m, count, ldc);
       }
     }
   });
@@ -116,7 +120,7 @@ void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*, \
                         int64_t, T, T*, int64_t);                                              \
   template void gemm_parallel<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t,  \
-                                 const T*, int64_t, T, T*, int64_t);
+                                 const T*, int64_t, T, T*, int64_t, const BlockEpilogue<T>&);
 
 ARUNTIME_INSTANTIATE_GEMM(float)
 ARUNTIME_INSTANTIATE_GEMM(double)

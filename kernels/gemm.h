@@ -5,6 +5,7 @@
 #include "kernels/parallel.h"
 
 #include <cstdint>
+#include <functional>
 
 namespace aruntime::kernels {
 
@@ -17,10 +18,17 @@ template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
+// Work done on a finished block of an output matrix while it is still in cache (a fused
+// activation, a residual sum): `rows` rows of `cols` values, row r starting at block + r * ld.
+// Blocks are disjoint and may be handed to the epilogue concurrently.
+template <typename T>
+using BlockEpilogue = std::function<void(T* block, int64_t rows, int64_t cols, int64_t ld)>;
+
 // Same contract as gemm(), with the rows (or columns, when there are more of them) of C split into
-// blocks computed in parallel.
+// blocks computed in parallel. A non-empty `epilogue` runs on each block of C once it is computed.
 template <typename T>
 void gemm_parallel(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
-                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
+                   int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc,
+                   const BlockEpilogue<T>& epilogue = {});
 
 }  // namespace aruntime::kernels

@@ -4,6 +4,8 @@
 #include <map>
 
 #include "aruntime/status.h"
+#include "graph/optimizer/fused_domain.h"
+#include "graph/optimizer/pass_context.h"
 #include "graph/optimizer/passes.h"
 
 namespace aruntime::optimizer {
@@ -21,6 +23,19 @@ void for_each_graph(Graph& graph, const std::function<void(Graph&)>& fn) {
   }
 }
 
+bool uses_domain(const Graph& graph, const std::string& domain) {
+  for (const Node& node : graph.nodes) {
+    if (node.domain == domain) return true;
+    for (const Attribute& a : node.attributes) {
+      if (a.g && uses_domain(*a.g, domain)) return true;
+      for (const auto& g : a.graphs) {
+        if (g && uses_domain(*g, domain)) return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<std::unique_ptr<GraphPass>>& builtin_passes() {
@@ -29,6 +44,20 @@ const std::vector<std::unique_ptr<GraphPass>>& builtin_passes() {
     p.push_back(make_eliminate_identity());
     p.push_back(make_eliminate_dead_code());
     p.push_back(make_fuse_conv_batchnorm());
+    p.push_back(make_shape_folding());
+    p.push_back(make_constant_folding());
+    p.push_back(make_eliminate_noop());
+    p.push_back(make_fuse_transpose_pairs());
+    p.push_back(make_fuse_reshape_chains());
+    p.push_back(make_div_to_mul());
+    p.push_back(make_common_subexpression());
+    p.push_back(make_fuse_conv_add());
+    p.push_back(make_fuse_conv_activation());
+    p.push_back(make_fuse_matmul_add());
+    p.push_back(make_fuse_gemm_activation());
+    p.push_back(make_fuse_gelu());
+    p.push_back(make_fuse_layer_normalization());
+    p.push_back(make_fuse_attention());
     return p;
   }();
   return passes;
@@ -46,6 +75,7 @@ OptimizationReport optimize(Model& model, const OptimizerOptions& options) {
       throw_error(ErrorCode::kInvalidArgument, "no optimizer pass is named '" + name + "' (passes: " + names + ")");
     }
   }
+  const ScopedPassContext context(options);  // the evaluator and folding limits, for the passes
   OptimizationReport report;
   report.nodes_before = model.graph->nodes.size();
   std::map<std::string, int> counts;
@@ -70,6 +100,8 @@ OptimizationReport optimize(Model& model, const OptimizerOptions& options) {
       report.passes.push_back({pass->name(), counts[pass->name()]});
     }
   }
+  // Fusions wrote ops of the runtime's own domain: their kernels are looked up by its version.
+  if (uses_domain(*model.graph, kFusedDomain)) model.opset_imports.emplace(kFusedDomain, kFusedOpset);
   report.nodes_after = model.graph->nodes.size();
   return report;
 }

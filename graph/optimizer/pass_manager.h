@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/optimizer/graph_pass.h"
+#include "graph/optimizer/node_evaluator.h"
 
 namespace aruntime::optimizer {
 
@@ -16,6 +17,13 @@ struct OptimizerOptions {
   Level level = Level::kExtended;   // highest level to run (kLayout runs after partitioning)
   std::set<std::string> disabled;   // pass names to skip
   int max_iterations = 16;          // rounds per level before the manager stops looking
+  // constant_folding runs nodes through this (the session's host providers); nullptr: no folding.
+  const NodeEvaluator* evaluator = nullptr;
+  // constant_folding leaves a node computed at run time when its outputs would take more than
+  // fold_max_output_bytes, or more than fold_max_growth times its inputs' bytes (outputs of up to
+  // 1 KiB always fold, and Constant nodes always do): folding must not bloat the model.
+  size_t fold_max_output_bytes = size_t{1} << 20;
+  double fold_max_growth = 2.0;
 };
 
 struct PassCount {

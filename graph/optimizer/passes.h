@@ -13,5 +13,38 @@ std::unique_ptr<GraphPass> make_eliminate_identity();
 std::unique_ptr<GraphPass> make_eliminate_dead_code();
 // Level 1: Conv followed by BatchNormalization (inference) becomes one Conv with folded weights.
 std::unique_ptr<GraphPass> make_fuse_conv_batchnorm();
+// Level 1: Shape/Size of a value with a static inferred shape become initializers.
+std::unique_ptr<GraphPass> make_shape_folding();
+// Level 1: nodes whose inputs are all constants are evaluated once (OptimizerOptions::evaluator)
+// and become initializers, within the size limits of OptimizerOptions.
+std::unique_ptr<GraphPass> make_constant_folding();
+// Level 1: Cast/Reshape/Expand/Transpose/Slice/Pad/Squeeze/Unsqueeze that change nothing.
+std::unique_ptr<GraphPass> make_eliminate_noop();
+// Level 1: Transpose -> Transpose becomes one Transpose, or nothing when the perms cancel.
+std::unique_ptr<GraphPass> make_fuse_transpose_pairs();
+// Level 1: Reshape -> Reshape becomes one Reshape; Unsqueeze/Squeeze pairs over the same axes go.
+std::unique_ptr<GraphPass> make_fuse_reshape_chains();
+// Level 1: Div by a float32/float64 constant becomes Mul by its reciprocal.
+std::unique_ptr<GraphPass> make_div_to_mul();
+// Level 1: a node equal to an earlier one (op, inputs, attributes) is replaced by it.
+std::unique_ptr<GraphPass> make_common_subexpression();
+
+// Level 2 (fusions into the aruntime domain, fused_domain.h; kernels in
+// providers/cpu/ops/fused_ops.cc):
+// Conv + Add/Sum of a same-shape tensor becomes FusedConv with a residual input.
+std::unique_ptr<GraphPass> make_fuse_conv_add();
+// Conv (or FusedConv) + Relu/Clip/Sigmoid/HardSigmoid/HardSwish/LeakyRelu/Tanh/Gelu, or SiLU/Swish
+// spelled x * Sigmoid(x), becomes FusedConv.
+std::unique_ptr<GraphPass> make_fuse_conv_activation();
+// MatMul with a 2-D B + Add of a bias becomes Gemm (2-D A) or FusedGemm (A of rank > 2).
+std::unique_ptr<GraphPass> make_fuse_matmul_add();
+// Gemm (or FusedGemm) + an activation (as for convs) becomes FusedGemm.
+std::unique_ptr<GraphPass> make_fuse_gemm_activation();
+// The erf and tanh spellings of GELU become Gelu (ONNX from opset 20, else aruntime).
+std::unique_ptr<GraphPass> make_fuse_gelu();
+// ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add become LayerNormalization.
+std::unique_ptr<GraphPass> make_fuse_layer_normalization();
+// MatMul(Q, Kᵀ) [scaled] [+ mask] -> Softmax -> MatMul(., V) becomes aruntime.Attention.
+std::unique_ptr<GraphPass> make_fuse_attention();
 
 }  // namespace aruntime::optimizer

@@ -20,6 +20,7 @@ CpuExecutionProvider::CpuExecutionProvider() {
   cpu::register_string_kernels(registry_);
   cpu::register_sequence_kernels(registry_);
   cpu::register_extra_kernels(registry_);
+  cpu::register_fused_kernels(registry_);
 }
 
 }  // namespace aruntime

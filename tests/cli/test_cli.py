@@ -327,7 +327,8 @@ class InspectTest(CliTestCase):
         self.assertRegex(out, r"(?m)^\s+2\s+MatMul$")
         self.assertRegex(out, r"(?m)^\s+2\s+Add$")
         self.assertRegex(out, r"(?m)^\s+1\s+Relu$")
-        self.assertRegex(out, r"(?m)^\s+relu\s+Relu\s+cpu\b")
+        # The placement is of the optimized graph: MatMul + Add + Relu run as one fused Gemm.
+        self.assertRegex(out, r"(?m)^\s+fc1\s+aruntime\.FusedGemm\s+cpu\b")
 
 
 def make_cnn_model(path, tail_op=None):
@@ -508,6 +509,175 @@ class ErrorReportingTest(CliTestCase):
         result = cli("--help")
         self.assertEqual(result.returncode, 0)
         self.assertIn("Commands:", result.stdout)
+
+
+def make_conv_bn_model(path):
+    """x -> Identity -> Conv(8 filters, 3x3, bias) -> BatchNormalization -> Relu -> y on a static
+    1x3x8x8 input: level 1 removes the Identity and folds the BatchNormalization into the Conv."""
+    rng = np.random.default_rng(23)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((8, 3, 3, 3)).astype(np.float32) * 0.3, "w"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "b"),
+        numpy_helper.from_array(rng.uniform(0.5, 1.5, 8).astype(np.float32), "gamma"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.2, "beta"),
+        numpy_helper.from_array(rng.standard_normal(8).astype(np.float32) * 0.1, "mean"),
+        numpy_helper.from_array(rng.uniform(0.5, 2.0, 8).astype(np.float32), "var"),
+    ]
+    nodes = [
+        helper.make_node("Identity", ["x"], ["x_copy"], name="copy"),
+        helper.make_node("Conv", ["x_copy", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["n"],
+                         name="bn", epsilon=1e-5),
+        helper.make_node("Relu", ["n"], ["y"], name="relu"),
+    ]
+    graph = helper.make_graph(
+        nodes, "conv_bn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 8, 8])], inits)
+    return save_model(graph, path)
+
+
+class OptimizeTest(CliTestCase):
+    """`aruntime optimize`: the saved level-1 model is plain ONNX that onnxruntime loads and that
+    computes what the original computes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = WORK / "optimize"
+        cls.model = make_conv_bn_model(cls.dir / "conv_bn.onnx")
+        cls.x = np.random.default_rng(3).standard_normal((1, 3, 8, 8)).astype(np.float32)
+        np.save(cls.dir / "x.npy", cls.x)
+        cls.expected = reference(cls.model, {"x": cls.x})[0]
+
+    def check_with_onnxruntime(self, path):
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        actual = session.run(None, {"x": self.x})[0]
+        # Folding rounds differently from Conv followed by BatchNormalization.
+        np.testing.assert_allclose(actual, self.expected, rtol=1e-5, atol=1e-6)
+
+    def check_with_aruntime_run(self, path, out_dir):
+        result = cli("run", path, "--input", f"x={self.dir / 'x.npy'}", "--output-dir", out_dir)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        name, actual = read_pb(out_dir / "output_0.pb")
+        self.assertEqual(name, "y")
+        np.testing.assert_allclose(actual, self.expected, rtol=1e-5, atol=1e-6)
+
+    def test_level_1_output_runs_in_onnxruntime_and_aruntime(self):
+        out = self.dir / "level1.onnx"
+        result = cli("optimize", self.model, out, "--opt-level", 1)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        self.assertIn("optimizer level 1\n", result.stdout)
+        self.assertIn("nodes: 4 -> 2\n", result.stdout)
+        self.assertRegex(result.stdout, r"(?m)^  eliminate_identity\s+level 1\s+1 rewrite\(s\)$")
+        self.assertRegex(result.stdout, r"(?m)^  fuse_conv_batchnorm\s+level 1\s+1 rewrite\(s\)$")
+        # The six initializers only the old Conv and BatchNormalization read: w, b and the four
+        # statistics.
+        self.assertRegex(result.stdout, r"(?m)^  eliminate_dead_code\s+level 1\s+6 rewrite\(s\)$")
+        # Operator histogram: op, count before, count after.
+        for op, before, after in (("BatchNormalization", 1, 0), ("Conv", 1, 1), ("Identity", 1, 0),
+                                  ("Relu", 1, 1)):
+            self.assertRegex(result.stdout, rf"(?m)^  {op}\s+{before}\s+{after}$")
+        self.assertRegex(result.stdout, rf"(?m)^wrote {out} \(\d+ bytes\)$")
+
+        written = onnx.load(str(out))
+        onnx.checker.check_model(written, full_check=True)
+        self.assertEqual([n.op_type for n in written.graph.node], ["Conv", "Relu"])
+        self.assertEqual(written.producer_name, "aruntime")
+        self.assertEqual({(o.domain, o.version) for o in written.opset_import}, {("", OPSET)})
+        # The Conv's output type, inferred by aruntime, is kept as value_info.
+        value_info = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+                      for v in written.graph.value_info}
+        self.assertEqual(value_info, {"n": [1, 8, 8, 8]})
+        self.check_with_onnxruntime(out)
+        self.check_with_aruntime_run(out, self.dir / "level1_out")
+
+    def test_default_level_and_disabled_pass(self):
+        out = self.dir / "default.onnx"
+        result = cli("optimize", self.model, out, "--disable-pass", "fuse_conv_batchnorm")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("optimizer level 3 (layout passes run at session time", result.stdout)
+        self.assertRegex(result.stdout, r"(?m)^  fuse_conv_batchnorm\s+level 1\s+disabled$")
+        self.assertRegex(result.stdout, r"(?m)^  eliminate_identity\s+level 1\s+1 rewrite\(s\)$")
+        self.assertNotIn("Identity", [n.op_type for n in onnx.load(str(out)).graph.node])
+        # Level-2 fusions may put aruntime's own ops in the file; aruntime runs them.
+        self.check_with_aruntime_run(out, self.dir / "default_out")
+
+        result = cli("optimize", self.model, self.dir / "off.onnx", "--opt-level", "0")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("nodes: 4 -> 4\n", result.stdout)
+        self.check_with_onnxruntime(self.dir / "off.onnx")
+
+    def test_constant_folding_runs_the_cpu_kernels(self):
+        # y = x * sqrt(c): the Sqrt of the constant is computed once and stored.
+        c = np.array([4.0, 9.0, 2.0], np.float32)
+        graph = helper.make_graph(
+            [helper.make_node("Sqrt", ["c"], ["root"], name="root"),
+             helper.make_node("Mul", ["x", "root"], ["y"], name="scale")], "fold",
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 3])],
+            [numpy_helper.from_array(c, "c")])
+        model = save_model(graph, self.dir / "fold.onnx")
+        out = self.dir / "fold.opt.onnx"
+        result = cli("optimize", model, out, "--opt-level", 1)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout, r"(?m)^  constant_folding\s+level 1\s+1 rewrite\(s\)$")
+        written = onnx.load(str(out))
+        self.assertEqual([n.op_type for n in written.graph.node], ["Mul"])
+        folded = {t.name: numpy_helper.to_array(t) for t in written.graph.initializer}
+        self.assertEqual(len(folded), 1)
+        np.testing.assert_allclose(next(iter(folded.values())), np.sqrt(c), rtol=1e-7)
+        x = np.random.default_rng(4).standard_normal((2, 3)).astype(np.float32)
+        np.testing.assert_allclose(reference(out, {"x": x})[0], reference(model, {"x": x})[0],
+                                   rtol=1e-6)
+
+    def test_external_data(self):
+        out = self.dir / "external.onnx"
+        data = self.dir / "external.onnx.data"
+        # The folded weights are 8*3*3*3 floats = 864 bytes; the folded bias 32 bytes stays inline.
+        result = cli("optimize", self.model, out, "--opt-level", 1, "--external-data",
+                     "--external-threshold", 256)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout, rf"(?m)^wrote {out} \(\d+ bytes\) and {data} "
+                                        r"\(864 bytes, 1 initializer\(s\)\)$")
+        self.assertEqual(data.stat().st_size, 864)
+        written = onnx.load(str(out), load_external_data=False)
+        external = [t.name for t in written.graph.initializer
+                    if t.data_location == TensorProto.EXTERNAL]
+        self.assertEqual(external, ["conv/bn_folded_weight"])
+        self.check_with_onnxruntime(out)
+        self.check_with_aruntime_run(out, self.dir / "external_out")
+
+        # Nothing reaches the default threshold of 1024 bytes: no data file.
+        result = cli("optimize", self.model, self.dir / "small.onnx", "--external-data")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("no initializer has 1024 bytes or more", result.stdout)
+        self.assertFalse((self.dir / "small.onnx.data").exists())
+
+    def test_errors(self):
+        before = self.model.read_bytes()
+        self.assert_one_error_line(cli("optimize", self.model, self.model), 2, "is the input model")
+        self.assert_one_error_line(
+            cli("optimize", self.model, self.dir / ".." / "optimize" / "conv_bn.onnx"), 2,
+            "is the input model")
+        self.assertEqual(self.model.read_bytes(), before)
+        self.assert_one_error_line(cli("optimize", self.dir / "missing.onnx", self.dir / "o.onnx"),
+                                   1, "missing.onnx")
+        self.assertFalse((self.dir / "o.onnx").exists())
+        self.assert_one_error_line(cli("optimize", self.model, self.dir / "o.onnx", "--opt-level",
+                                       7), 2, "--opt-level")
+        self.assert_one_error_line(cli("optimize", self.model), 2, "IN and OUT")
+        self.assert_one_error_line(cli("optimize", self.model, self.dir / "o.onnx",
+                                       "--external-threshold", 10), 2, "--external-data")
+        self.assert_one_error_line(cli("optimize", self.model, self.dir / "o.onnx",
+                                       "--disable-pass", "fold_everything"), 1,
+                                   "no optimizer pass is named 'fold_everything'")
+        self.assert_one_error_line(cli("optimize", self.model, self.dir / "no_dir" / "o.onnx"), 1,
+                                   "cannot open for writing")
+        result = cli("optimize", "--help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertTrue(result.stdout.startswith("Usage: aruntime optimize IN OUT"), result.stdout)
 
 
 @unittest.skipUnless(MALFORMED_GENERATOR.exists(), f"{MALFORMED_GENERATOR} not present")

@@ -250,6 +250,27 @@ TEST(LoaderModel, ConvertsValueTypesWithSymbolicDims) {
   EXPECT_EQ(graph.constant("w")->data<float>()[2], 3.0f);
 }
 
+TEST(LoaderModel, NestedContainerTypesAreKeptOrMarkedUnknown) {
+  onnx::ModelProto m = relu_model();
+  auto* g = m.mutable_graph();
+  // optional(seq(float)): an optional holding a sequence.
+  auto* opt_seq = g->add_value_info();
+  opt_seq->set_name("opt_seq");
+  opt_seq->mutable_type()->mutable_optional_type()->mutable_elem_type()->mutable_sequence_type()
+      ->mutable_elem_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  // seq(seq(float)): deeper than TypeInfo describes.
+  auto* seq_seq = g->add_value_info();
+  seq_seq->set_name("seq_seq");
+  seq_seq->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_sequence_type()
+      ->mutable_elem_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  Model model = load(m);
+  const TypeInfo& os = model.graph->value_types.at("opt_seq");
+  EXPECT_EQ(os.kind, ValueKind::kOptional);
+  EXPECT_EQ(os.element_kind, ValueKind::kSequence);
+  EXPECT_EQ(os.to_string(), "optional(seq(float32))");
+  EXPECT_EQ(model.graph->value_types.at("seq_seq").kind, ValueKind::kUnknown);
+}
+
 TEST(LoaderModel, ConvertsEveryAttributeType) {
   onnx::ModelProto m = relu_model();
   auto* n = m.mutable_graph()->mutable_node(0);

@@ -2,6 +2,7 @@
 // placement and on a reference placement with the same inputs, records every value each run
 // produces, and reports per node the max absolute and relative error of the values both runs
 // produced, in execution order.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <set>
 
 #include "graph/loader.h"
+#include "graph/optimizer/pass_manager.h"
 #include "tools/aruntime/commands.h"
 #include "tools/aruntime/compare.h"
 #include "tools/aruntime/dtype_dispatch.h"
@@ -92,6 +94,23 @@ std::string num(double v) {
   return buf;
 }
 
+// Sessions with a provider other than the CPU leave out the level-2 fusions (core/session.cc); when
+// either side has one, both do, so that both optimize the graph alike.
+SessionArgs without_fusions_if_either_has_a_device(SessionArgs session, const CompareArgs& args) {
+  auto has_device = [](const std::vector<std::string>& providers) {
+    return std::any_of(providers.begin(), providers.end(),
+                       [](const std::string& p) { return p != "cpu"; });
+  };
+  if (has_device(args.session.providers) || has_device(args.against)) {
+    for (const auto& pass : optimizer::builtin_passes()) {
+      if (pass->level() == optimizer::Level::kExtended) {
+        session.disabled_passes.push_back(pass->name());
+      }
+    }
+  }
+  return session;
+}
+
 SessionArgs reference_args(const CompareArgs& args) {
   SessionArgs ref;
   ref.providers = args.against;
@@ -117,8 +136,11 @@ int compare_command(const std::vector<std::string>& args) {
     return 0;
   }
   const Environment env = make_environment(compare.verbosity);
-  const Session test(env, compare.model, make_session_options(compare.session));
-  const Session reference(env, compare.model, make_session_options(reference_args(compare)));
+  const Session test(env, compare.model,
+                     make_session_options(without_fusions_if_either_has_a_device(compare.session, compare)));
+  const Session reference(
+      env, compare.model,
+      make_session_options(without_fusions_if_either_has_a_device(reference_args(compare), compare)));
   check_dim_names(test, compare.session.dims);
   const PreparedFeeds feeds = prepare_feeds(test, compare.inputs, compare.session.dims, compare.seed);
 

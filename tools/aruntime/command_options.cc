@@ -116,6 +116,20 @@ const std::vector<OptionSpec>& providers_specs() {
   return specs;
 }
 
+const std::vector<OptionSpec>& optimize_specs() {
+  static const std::vector<OptionSpec> specs = {
+      {"--opt-level", "N",
+       "optimizer level: 0 off, 1 basic, 2 extended, 3 layout (default 3; layout passes run at "
+       "session time, so the file gets levels 1-2)"},
+      kDisablePass,
+      {"--external-data", "",
+       "store large initializers in OUT.data next to OUT instead of inside it"},
+      {"--external-threshold", "BYTES",
+       "with --external-data: initializers of at least BYTES go to the data file (default 1024)"},
+      kVerbose};
+  return specs;
+}
+
 void read_common(const ParsedArgs& parsed, CommonArgs& common) {
   common.help = parsed.has("--help");
   common.verbosity = static_cast<int>(parsed.count(kVerbose.name));
@@ -308,6 +322,36 @@ ProvidersArgs parse_providers_args(const std::vector<std::string>& args) {
   return providers;
 }
 
+OptimizeArgs parse_optimize_args(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = parse_args(args, optimize_specs(), "optimize");
+  OptimizeArgs optimize;
+  read_common(parsed, optimize);
+  if (optimize.help) return optimize;
+  if (parsed.positionals.size() < 2) {
+    throw UsageError("'aruntime optimize' needs IN and OUT arguments (see 'aruntime optimize --help')");
+  }
+  if (parsed.positionals.size() > 2) {
+    throw UsageError("unexpected argument '" + parsed.positionals[2] +
+                     "' for 'aruntime optimize' (see 'aruntime optimize --help')");
+  }
+  optimize.model = parsed.positionals[0];
+  optimize.output = parsed.positionals[1];
+  if (parsed.has(kOptLevel.name)) {
+    optimize.opt_level =
+        static_cast<int>(parse_int(parsed.value_or(kOptLevel.name, ""), kOptLevel.name, 0, 3));
+  }
+  optimize.disabled_passes = parsed.values(kDisablePass.name);
+  optimize.external_data = parsed.has("--external-data");
+  if (parsed.has("--external-threshold")) {
+    if (!optimize.external_data) {
+      throw UsageError("option --external-threshold needs --external-data");
+    }
+    optimize.external_threshold =
+        parse_uint64(parsed.value_or("--external-threshold", ""), "--external-threshold");
+  }
+  return optimize;
+}
+
 std::string run_help() {
   return help_text(
       "aruntime run MODEL [options]",
@@ -381,6 +425,17 @@ std::string providers_help() {
                    providers_specs());
 }
 
+std::string optimize_help() {
+  return help_text(
+      "aruntime optimize IN OUT [options]",
+      "Loads IN, infers types and shapes and runs the graph optimizer as a session would, then\n"
+      "writes the result to OUT (another file than IN), with the inferred types of intermediate\n"
+      "values as value_info. Level 1 rewrites give a model any ONNX runtime loads. Prints the\n"
+      "node count before and after, each pass's rewrite count and the operator histogram\n"
+      "before and after (subgraph nodes included).",
+      optimize_specs());
+}
+
 std::string main_help() {
   return "Usage: aruntime COMMAND [options]\n"
          "\n"
@@ -392,6 +447,7 @@ std::string main_help() {
          "  explain    show where each node runs with given providers, and why\n"
          "  compare    find the first node whose values differ between two placements\n"
          "  providers  list the execution providers in this build\n"
+         "  optimize   save a model rewritten by the graph optimizer\n"
          "\n"
          "'aruntime COMMAND --help' (or 'aruntime help COMMAND') describes a command.\n"
          "Errors are one line on stderr starting with 'aruntime: error: '; the exit status is 1\n"

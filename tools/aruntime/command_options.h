@@ -93,6 +93,17 @@ struct CompareArgs : CommonArgs {
 
 struct ProvidersArgs : CommonArgs {};
 
+inline constexpr uint64_t kDefaultExternalThreshold = 1024;
+
+struct OptimizeArgs : CommonArgs {
+  std::string model;
+  std::string output;
+  int opt_level = 3;  // the highest; level 3 passes run at session time, so files get levels 1-2
+  std::vector<std::string> disabled_passes;
+  bool external_data = false;
+  uint64_t external_threshold = kDefaultExternalThreshold;  // bytes
+};
+
 // Each parser throws UsageError on a malformed command line. With --help they set `help` and
 // skip the checks for required arguments.
 RunArgs parse_run_args(const std::vector<std::string>& args);
@@ -102,6 +113,7 @@ InspectArgs parse_inspect_args(const std::vector<std::string>& args);
 ExplainArgs parse_explain_args(const std::vector<std::string>& args);
 CompareArgs parse_compare_args(const std::vector<std::string>& args);
 ProvidersArgs parse_providers_args(const std::vector<std::string>& args);
+OptimizeArgs parse_optimize_args(const std::vector<std::string>& args);
 
 std::string run_help();
 std::string test_help();
@@ -110,6 +122,7 @@ std::string inspect_help();
 std::string explain_help();
 std::string compare_help();
 std::string providers_help();
+std::string optimize_help();
 // The top-level `aruntime --help`.
 std::string main_help();
 

@@ -14,5 +14,6 @@ int inspect_command(const std::vector<std::string>& args);
 int explain_command(const std::vector<std::string>& args);
 int compare_command(const std::vector<std::string>& args);
 int providers_command(const std::vector<std::string>& args);
+int optimize_command(const std::vector<std::string>& args);
 
 }  // namespace aruntime::cli

@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"explain", aruntime::cli::explain_command},
     {"compare", aruntime::cli::compare_command},
     {"providers", aruntime::cli::providers_command},
+    {"optimize", aruntime::cli::optimize_command},
 };
 
 const Command* find_command(const std::string& name) {
@@ -40,7 +41,7 @@ const Command* find_command(const std::string& name) {
 int dispatch(const std::vector<std::string>& words) {
   if (words.empty()) {
     throw UsageError(
-        "no command given (run, test, bench, inspect, explain, compare, providers); see 'aruntime --help'");
+        "no command given (run, test, bench, inspect, explain, compare, providers, optimize); see 'aruntime --help'");
   }
   const std::string& first = words[0];
   if (first == "-h" || first == "--help") {
@@ -64,7 +65,7 @@ int dispatch(const std::vector<std::string>& words) {
   const Command* command = find_command(first);
   if (command == nullptr) {
     throw UsageError("unknown command '" + first +
-                     "' (commands: run, test, bench, inspect, explain, compare, providers); see 'aruntime --help'");
+                     "' (commands: run, test, bench, inspect, explain, compare, providers, optimize); see 'aruntime --help'");
   }
   return command->run(std::vector<std::string>(words.begin() + 1, words.end()));
 }

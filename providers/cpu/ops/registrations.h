@@ -40,6 +40,8 @@ void register_sequence_kernels(KernelRegistry& registry);
 void register_misc_kernels(KernelRegistry& registry);
 // AffineGrid DeformConv Det TfIdfVectorizer Upsample SequenceMap
 void register_extra_kernels(KernelRegistry& registry);
+// Domain aruntime (the optimizer's fusions): FusedConv FusedGemm Gelu LayerNormalization Attention
+void register_fused_kernels(KernelRegistry& registry);
 
 // ai.onnx.ml: LinearClassifier LinearRegressor Normalizer Scaler Binarizer Imputer
 // ArrayFeatureExtractor LabelEncoder OneHotEncoder TreeEnsembleClassifier

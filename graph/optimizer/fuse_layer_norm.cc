@@ -1,0 +1,188 @@
+// Layer normalization spelled out by exporters that predate the operator (opset < 17) or avoid it:
+//   mu = ReduceMean(x), d = x - mu, var = ReduceMean(d^2 or d*d), y = d / Sqrt(var + eps),
+//   then y * gamma (+ beta)
+// over the last axes of x, with keepdims. It becomes LayerNormalization(x, gamma, beta) when the
+// model imports opset 17 or later, aruntime.LayerNormalization (same contract) otherwise. Only
+// fires when both means reduce the same trailing axes and gamma/beta are constants of the
+// normalised axes' shape (or broadcast to it without adding axes).
+#include <algorithm>
+
+#include "graph/optimizer/fuse_common.h"
+#include "graph/optimizer/fused_domain.h"
+#include "graph/optimizer/graph_edit.h"
+#include "graph/optimizer/passes.h"
+
+namespace aruntime::optimizer {
+namespace {
+
+// The first axis a ReduceMean with keepdims reduces when its axes are exactly the trailing ones
+// of a rank-`rank` input, else nullopt.
+std::optional<int64_t> trailing_axis(const Model& model, const Graph& graph, const Node& mean,
+                                     int64_t rank) {
+  if (mean.attr_int("keepdims", 1) != 1 || mean.outputs.size() != 1) return std::nullopt;
+  std::vector<int64_t> axes;
+  if (model.opset("") >= 18) {
+    if (mean.inputs.size() != 2) return std::nullopt;  // no axes: every axis, noop_with_empty_axes
+    auto t = constant_value(graph, mean.inputs[1]);
+    if (!t || t->dtype() != DataType::kInt64) return std::nullopt;
+    axes = t->to_int64_vector();
+  } else {
+    if (mean.inputs.size() != 1 || !mean.has_attribute("axes")) return std::nullopt;
+    axes = mean.attr_ints("axes");
+  }
+  if (axes.empty()) return std::nullopt;
+  for (int64_t& a : axes) {
+    if (a < -rank || a >= rank) return std::nullopt;
+    if (a < 0) a += rank;
+  }
+  std::sort(axes.begin(), axes.end());
+  for (size_t k = 0; k < axes.size(); ++k) {
+    if (axes[k] != rank - static_cast<int64_t>(axes.size()) + static_cast<int64_t>(k)) {
+      return std::nullopt;
+    }
+  }
+  return axes.front();
+}
+
+std::vector<int64_t> without_leading_ones(std::vector<int64_t> dims) {
+  while (!dims.empty() && dims.front() == 1) dims.erase(dims.begin());
+  return dims;
+}
+
+// The name of a constant with exactly the dims `normalized` holding `name`'s values: `name` itself
+// when it already has them, else a new initializer (`name` may have extra leading ones, as long
+// as it does not outrank x, whose shape the product keeps). Only checks unless `commit`.
+std::optional<std::string> parameter(Graph& graph, const std::string& name, DataType type,
+                                     const std::vector<int64_t>& normalized, int64_t x_rank,
+                                     bool commit) {
+  auto t = constant_value(graph, name);
+  if (!t || t->dtype() != type || static_cast<int64_t>(t->rank()) > x_rank) return std::nullopt;
+  if (without_leading_ones(t->shape().dims()) != without_leading_ones(normalized))
+    return std::nullopt;
+  if (t->shape().dims() == normalized && graph.constant(name) != nullptr) return name;
+  if (!commit) return name;
+  const std::string fresh = fresh_value_name(graph, name + "/layer_norm");
+  graph.initializers.emplace(fresh, t->reshaped(Shape(normalized)));
+  std::vector<Dim> dims;
+  for (int64_t d : normalized) dims.push_back(Dim::fixed(d));
+  graph.value_types[fresh] = TypeInfo{ValueKind::kTensor, type, dims};
+  return fresh;
+}
+
+class FuseLayerNorm final : public GraphPass {
+ public:
+  const std::string& name() const override { return name_; }
+  Level level() const override { return Level::kExtended; }
+
+  int run(const Model& model, Graph& graph) const override {
+    int changes = 0;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      if (!is_op(graph.nodes[i], "ReduceMean")) continue;
+      if (fuse_at(model, graph, i)) {
+        ++changes;
+        --i;
+      }
+    }
+    return changes;
+  }
+
+ private:
+  // Tries the pattern whose first mean is node `m`.
+  bool fuse_at(const Model& model, Graph& graph, size_t m) const {
+    const GraphIndex index(graph);
+    const Node& mean = graph.nodes[m];
+    if (mean.inputs.empty()) return false;
+    const std::string x = mean.inputs[0];
+    const DataType type = element_type(graph, x);
+    const int64_t rank = rank_of(graph, x);
+    if ((type != DataType::kFloat32 && type != DataType::kFloat64) || rank < 1) return false;
+    const auto axis = trailing_axis(model, graph, mean, rank);
+    if (!axis) return false;
+    const TypeInfo* xt = graph.find_type(x);
+    std::vector<int64_t> normalized;
+    for (int64_t d = *axis; d < rank; ++d) {
+      if (!(*xt->shape)[d].is_static()) return false;
+      normalized.push_back((*xt->shape)[d].value);
+    }
+
+    // d = x - mu: the Sub reading mu, with x as its first input.
+    auto sub = index.only_consumer(mean.outputs[0]);
+    if (!sub || !is_op(graph.nodes[*sub], "Sub")) return false;
+    const Node& sub_n = graph.nodes[*sub];
+    if (sub_n.inputs.size() != 2 || sub_n.inputs[0] != x || sub_n.inputs[1] != mean.outputs[0]) {
+      return false;
+    }
+    const std::string& d = sub_n.outputs[0];
+    // d is read twice: by the square and by the final division.
+    std::optional<size_t> square, division;
+    for (size_t c : index.consumers(d)) {
+      const Node& n = graph.nodes[c];
+      if (is_op(n, "Pow") && n.inputs.size() == 2 && n.inputs[0] == d) {
+        auto e = scalar_constant(graph, n.inputs[1]);
+        if (e && *e == 2.0) square = c;
+      } else if (is_op(n, "Mul") && n.inputs.size() == 2 && n.inputs[0] == d && n.inputs[1] == d) {
+        square = c;
+      } else if (is_op(n, "Div") && n.inputs.size() == 2 && n.inputs[0] == d) {
+        division = c;
+      }
+    }
+    if (!square || !division) return false;
+    auto var = index.only_consumer(graph.nodes[*square].outputs[0]);
+    if (!var || !is_op(graph.nodes[*var], "ReduceMean") ||
+        trailing_axis(model, graph, graph.nodes[*var], rank) != axis) {
+      return false;
+    }
+    auto plus_eps = index.only_consumer(graph.nodes[*var].outputs[0]);
+    if (!plus_eps || !is_op(graph.nodes[*plus_eps], "Add")) return false;
+    const auto eps_input = other_input(graph.nodes[*plus_eps], graph.nodes[*var].outputs[0]);
+    const auto eps = eps_input ? scalar_constant(graph, graph.nodes[*plus_eps].inputs[*eps_input])
+                               : std::nullopt;
+    if (!eps || *eps < 0) return false;
+    auto root = index.only_consumer(graph.nodes[*plus_eps].outputs[0]);
+    if (!root || !is_op(graph.nodes[*root], "Sqrt")) return false;
+    if (graph.nodes[*division].inputs[1] != graph.nodes[*root].outputs[0]) return false;
+
+    // y * gamma, then optionally + beta.
+    auto scale = index.only_consumer(graph.nodes[*division].outputs[0]);
+    if (!scale || !is_op(graph.nodes[*scale], "Mul")) return false;
+    const auto gamma_input = other_input(graph.nodes[*scale], graph.nodes[*division].outputs[0]);
+    if (!gamma_input) return false;
+    const std::string gamma = graph.nodes[*scale].inputs[*gamma_input];
+    std::vector<size_t> pattern = {m, *sub, *square, *var, *plus_eps, *root, *division, *scale};
+    size_t last = *scale;
+    std::string beta;
+    if (auto shift = index.only_consumer(graph.nodes[*scale].outputs[0]);
+        shift && is_op(graph.nodes[*shift], "Add")) {
+      const auto beta_input = other_input(graph.nodes[*shift], graph.nodes[*scale].outputs[0]);
+      if (beta_input && parameter(graph, graph.nodes[*shift].inputs[*beta_input], type, normalized,
+                                  rank, false)) {
+        beta = graph.nodes[*shift].inputs[*beta_input];
+        pattern.push_back(*shift);
+        last = *shift;
+      }
+    }
+    if (!parameter(graph, gamma, type, normalized, rank, false)) return false;
+    if (!index.replaceable(pattern, last)) return false;
+
+    const std::string y = graph.nodes[last].outputs[0];
+    const std::string node_name = graph.nodes[last].name;
+    std::vector<std::string> inputs = {x, *parameter(graph, gamma, type, normalized, rank, true)};
+    if (!beta.empty()) inputs.push_back(*parameter(graph, beta, type, normalized, rank, true));
+    Node norm = fused_node("LayerNormalization", node_name, std::move(inputs), y);
+    if (model.opset("") >= 17) norm.domain.clear();
+    norm.attributes.push_back(int_attribute("axis", *axis));
+    norm.attributes.push_back(float_attribute("epsilon", static_cast<float>(*eps)));
+    replace_pattern(graph, std::move(pattern), std::move(norm));
+    return true;
+  }
+
+  std::string name_ = "fuse_layer_normalization";
+};
+
+}  // namespace
+
+std::unique_ptr<GraphPass> make_fuse_layer_normalization() {
+  return std::make_unique<FuseLayerNorm>();
+}
+
+}  // namespace aruntime::optimizer

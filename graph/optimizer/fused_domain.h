@@ -1,0 +1,22 @@
+// The runtime's own operator domain: ops that the optimizer's level-2 fusions create. A model file
+// may import it only at kFusedOpset (the loader checks), as the models `aruntime optimize` saves at
+// level 2 do; the kernels validate their attributes like any other op. The op set, one spec per
+// kernel, is in providers/cpu/ops/fused_ops.cc: FusedConv, FusedGemm, Gelu, LayerNormalization,
+// Attention.
+#pragma once
+
+#include <cstdint>
+
+namespace aruntime::optimizer {
+
+inline constexpr const char* kFusedDomain = "aruntime";
+// The optimizer adds this import to the models it fuses, so the kernels are found by version.
+inline constexpr int64_t kFusedOpset = 1;
+
+// Attribute names of FusedConv and FusedGemm naming their activation (one of Relu, Clip, Sigmoid,
+// HardSigmoid, HardSwish, LeakyRelu, Tanh, Gelu, GeluTanh, Swish) and its float parameters (Clip:
+// min, max; LeakyRelu: alpha; HardSigmoid: alpha, beta; Swish: alpha of x * sigmoid(alpha * x)).
+inline constexpr const char* kActivationAttr = "activation";
+inline constexpr const char* kActivationParamsAttr = "activation_params";
+
+}  // namespace aruntime::optimizer

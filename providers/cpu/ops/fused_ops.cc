@@ -1,0 +1,458 @@
+// The runtime's own fused operators, domain "aruntime" version 1 (graph/optimizer/fused_domain.h).
+// The optimizer's level-2 passes create them (docs/optimizer.md lists which pattern becomes which
+// op); model files carry them only as `aruntime optimize` saved them. Each class below starts with
+// its op's contract. T is float32 or float64; float16/bfloat16 inputs are computed in float32.
+#include <algorithm>
+
+#include "graph/optimizer/fused_domain.h"
+#include "kernels/activation.h"
+#include "kernels/elementwise.h"
+#include "kernels/gemm.h"
+#include "kernels/normalization.h"
+#include "kernels/parallel.h"
+#include "kernels/softmax.h"
+#include "providers/cpu/ops/conv_common.h"
+#include "providers/cpu/ops/nn_common.h"
+#include "providers/cpu/ops/registrations.h"
+
+namespace aruntime::cpu {
+namespace {
+
+using optimizer::kActivationAttr;
+using optimizer::kActivationParamsAttr;
+
+[[noreturn]] void bad_attribute(const Node& node, const std::string& what) {
+  throw_error(ErrorCode::kInvalidModel, node.describe() + ": " + what);
+}
+
+// The activation named by the node's `activation` and `activation_params` attributes (identity
+// when there is none), with the parameter count checked.
+kernels::Activation read_activation(const Node& node) {
+  using Kind = kernels::ActivationKind;
+  struct Known {
+    const char* name;
+    Kind kind;
+    size_t params;
+  };
+  static const Known kKnown[] = {
+      {"Relu", Kind::kRelu, 0},           {"Clip", Kind::kClip, 2},
+      {"Sigmoid", Kind::kSigmoid, 0},     {"HardSigmoid", Kind::kHardSigmoid, 2},
+      {"HardSwish", Kind::kHardSwish, 0}, {"LeakyRelu", Kind::kLeakyRelu, 1},
+      {"Tanh", Kind::kTanh, 0},           {"Gelu", Kind::kGelu, 0},
+      {"GeluTanh", Kind::kGeluTanh, 0},   {"Swish", Kind::kSwish, 1}};
+  kernels::Activation activation;
+  const std::vector<float> params = node.attr_floats(kActivationParamsAttr, {});
+  if (!node.has_attribute(kActivationAttr)) {
+    if (!params.empty()) bad_attribute(node, "activation_params given without an activation");
+    return activation;
+  }
+  const std::string name = node.attr_string(kActivationAttr);
+  for (const Known& k : kKnown) {
+    if (name != k.name) continue;
+    if (params.size() != k.params) {
+      bad_attribute(node, "activation " + name + " takes " + std::to_string(k.params) +
+                              " activation_params, got " + std::to_string(params.size()));
+    }
+    activation.kind = k.kind;
+    if (!params.empty()) activation.alpha = params[0];
+    if (params.size() > 1) activation.beta = params[1];
+    return activation;
+  }
+  bad_attribute(node, "activation '" + name +
+                          "' is not one of Relu, Clip, Sigmoid, HardSigmoid, HardSwish, "
+                          "LeakyRelu, Tanh, Gelu, GeluTanh, Swish");
+}
+
+void check_same_type(const Node& node, const Tensor& reference, const Tensor& t, size_t index) {
+  if (t.dtype() != reference.dtype()) {
+    throw_error(ErrorCode::kInvalidArgument,
+                node.describe() + ": input " + std::to_string(index) + " has type " +
+                    std::string(data_type_name(t.dtype())) + ", expected " +
+                    std::string(data_type_name(reference.dtype())) + " like input 0");
+  }
+}
+
+// FusedConv(X, W, B?, Z?) -> Y: Y = activation(Conv(X, W, B) + Z).
+// Attributes: Conv's (auto_pad, dilations, group, kernel_shape, pads, strides), `activation` and
+// `activation_params` (fused_domain.h; none: identity). Z, when given, has Y's shape. The sum and
+// the activation are applied to each block of Y as the convolution finishes it.
+class FusedConv final : public HalfAsFloat32Kernel {
+ public:
+  explicit FusedConv(const KernelInfo& info)
+      : setup_(info), activation_(read_activation(info.node())) {}
+
+ private:
+  void run(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    ConvCall call = setup_.prepare(ctx);
+    const Tensor* z = ctx.input(3);
+    if (z != nullptr) {
+      check_same_type(node, *call.x, *z, 3);
+      if (z->shape() != call.y->shape()) {
+        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input Z has shape " +
+                                                     z->shape().to_string() + ", expected Y's " +
+                                                     call.y->shape().to_string());
+      }
+    }
+    if (call.empty()) return;
+    dispatch_float32_or_64(node, call.x->dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if (z == nullptr && activation_.kind == kernels::ActivationKind::kIdentity) {
+        call.run<T>();
+        return;
+      }
+      const T* residual = z != nullptr ? z->data<T>() : nullptr;
+      const T* y = call.y->data<T>();
+      call.run<T>([&](T* block, int64_t rows, int64_t cols, int64_t ld) {
+        for (int64_t r = 0; r < rows; ++r) {
+          T* row = block + r * ld;
+          if (residual != nullptr) {
+            const T* z_row = residual + (row - y);
+            for (int64_t j = 0; j < cols; ++j) row[j] += z_row[j];
+          }
+          kernels::apply_activation(activation_, row, cols);
+        }
+      });
+    });
+  }
+
+  ConvSetup setup_;
+  kernels::Activation activation_;
+};
+
+// FusedGemm(A, B, C?) -> Y: Y = activation(alpha * op(A) * op(B) + beta * C).
+// Attributes: Gemm's (transA, transB, alpha, beta), `activation`, `activation_params`. Unlike Gemm,
+// A may have rank > 2 when transA is 0: its leading axes fold into M and Y is A's shape with the
+// last axis N. C broadcasts unidirectionally to the [M, N] matrix. The activation is applied to
+// each block of Y as the product finishes it.
+class FusedGemm final : public HalfAsFloat32Kernel {
+ public:
+  explicit FusedGemm(const KernelInfo& info)
+      : trans_a_(info.node().attr_int("transA", 0) != 0),
+        trans_b_(info.node().attr_int("transB", 0) != 0),
+        alpha_(info.node().attr_float("alpha", 1.0f)),
+        beta_(info.node().attr_float("beta", 1.0f)),
+        activation_(read_activation(info.node())) {}
+
+ private:
+  void run(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& a = ctx.required_input(0);
+    const Tensor& b = ctx.required_input(1);
+    check_same_type(node, a, b, 1);
+    const Tensor* c = ctx.input(2);
+    if (c != nullptr) check_same_type(node, a, *c, 2);
+    dispatch_float32_or_64(node, a.dtype(),
+                           [&](auto tag) { run_typed<decltype(tag)>(ctx, a, b, c); });
+  }
+
+  template <typename T>
+  void run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b, const Tensor* c) const {
+    const Node& node = ctx.node();
+    if (a.rank() < 2 || b.rank() != 2 || (trans_a_ && a.rank() != 2)) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() +
+                      ": A must have rank >= 2 (2 when transA is set) and B rank 2, got " +
+                      a.shape().to_string() + " and " + b.shape().to_string());
+    }
+    const auto& ad = a.shape().dims();
+    const int64_t k = trans_a_ ? ad[0] : ad.back();
+    const int64_t m = trans_a_ ? ad[1] : a.shape().size_from_to(0, a.rank() - 1);
+    const int64_t kb = trans_b_ ? b.shape()[1] : b.shape()[0];
+    const int64_t n = trans_b_ ? b.shape()[0] : b.shape()[1];
+    if (k != kb) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() + ": inner dimensions differ: A " + a.shape().to_string() +
+                      (trans_a_ ? " (transposed)" : "") + " x B " + b.shape().to_string() +
+                      (trans_b_ ? " (transposed)" : ""));
+    }
+    std::vector<int64_t> out_dims = {m, n};
+    if (a.rank() > 2) {
+      out_dims.assign(ad.begin(), ad.end() - 1);
+      out_dims.push_back(n);
+    }
+    Tensor& y = ctx.allocate_output(0, Shape(out_dims), a.dtype());
+    if (m == 0 || n == 0) return;
+    T* py = y.data<T>();
+    T beta = static_cast<T>(beta_);
+    if (c != nullptr && beta != T(0)) {
+      fill_with_c(node, *c, m, n, py);
+    } else {
+      beta = T(0);
+    }
+    kernels::BlockEpilogue<T> epilogue;
+    if (activation_.kind != kernels::ActivationKind::kIdentity) {
+      epilogue = [this](T* block, int64_t rows, int64_t cols, int64_t ld) {
+        for (int64_t r = 0; r < rows; ++r)
+          kernels::apply_activation(activation_, block + r * ld, cols);
+      };
+    }
+    const int64_t lda = trans_a_ ? ad[1] : k;
+    kernels::gemm_parallel<T>(trans_a_, trans_b_, m, n, k, static_cast<T>(alpha_), a.data<T>(), lda,
+                              b.data<T>(), b.shape()[1], beta, py, n, epilogue);
+  }
+
+  // Y = C broadcast (unidirectionally) to [m, n].
+  template <typename T>
+  static void fill_with_c(const Node& node, const Tensor& c, int64_t m, int64_t n, T* y) {
+    const auto& cd = c.shape().dims();
+    const int64_t cm = cd.size() == 2 ? cd[0] : 1;
+    const int64_t cn = cd.empty() ? 1 : cd.back();
+    if (cd.size() > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != n)) {
+      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": C of shape " +
+                                                   c.shape().to_string() +
+                                                   " does not broadcast to [" + std::to_string(m) +
+                                                   "," + std::to_string(n) + "]");
+    }
+    const T* pc = c.data<T>();
+    for (int64_t i = 0; i < m; ++i) {
+      const T* c_row = pc + (cm == 1 ? 0 : i * cn);
+      T* y_row = y + i * n;
+      if (cn == 1) {
+        std::fill(y_row, y_row + n, c_row[0]);
+      } else {
+        std::copy(c_row, c_row + n, y_row);
+      }
+    }
+  }
+
+  bool trans_a_, trans_b_;
+  float alpha_, beta_;
+  kernels::Activation activation_;
+};
+
+// Gelu(X) -> Y: ONNX Gelu-20 for models of earlier opsets. Attribute approximate: "none"
+// (x/2 * (1 + erf(x / sqrt(2)))) or "tanh" (x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))).
+class Gelu final : public HalfAsFloat32Kernel {
+ public:
+  explicit Gelu(const KernelInfo& info) {
+    const std::string approximate = info.node().attr_string("approximate", "none");
+    if (approximate != "none" && approximate != "tanh") {
+      bad_attribute(info.node(), "attribute approximate must be \"none\" or \"tanh\", got \"" +
+                                     approximate + "\"");
+    }
+    tanh_ = approximate == "tanh";
+  }
+
+ private:
+  void run(KernelContext& ctx) const override {
+    const Tensor& x = ctx.required_input(0);
+    Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
+    dispatch_float32_or_64(ctx.node(), x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      kernels::unary_span_map(x.data<T>(), y.data<T>(), x.num_elements(), 24,
+                              [this](const T* in, T* out, int64_t n) {
+                                if (tanh_) {
+                                  kernels::gelu_tanh_span(in, out, n);
+                                } else {
+                                  kernels::gelu_span(in, out, n);
+                                }
+                              });
+    });
+  }
+
+  bool tanh_ = false;
+};
+
+// LayerNormalization(X, Scale, B?) -> Y: output 0 of ONNX LayerNormalization-17, for models of
+// earlier opsets. Attributes axis (default -1) and epsilon (default 1e-5): each row of the axes
+// [axis, rank) is normalised with its mean and population variance (accumulated in double), then
+// scaled and shifted; Scale and B have exactly the dims X.shape[axis:].
+class LayerNormalization final : public HalfAsFloat32Kernel {
+ public:
+  explicit LayerNormalization(const KernelInfo& info)
+      : axis_(info.node().attr_int("axis", -1)),
+        epsilon_(info.node().attr_float("epsilon", 1e-5f)) {
+    if (epsilon_ < 0) bad_attribute(info.node(), "attribute epsilon is negative");
+  }
+
+ private:
+  void run(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& x = ctx.required_input(0);
+    const int64_t rank = static_cast<int64_t>(x.rank());
+    if (axis_ < -rank || axis_ >= rank) {
+      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axis " + std::to_string(axis_) +
+                                                   " is out of range for X of shape " +
+                                                   x.shape().to_string());
+    }
+    const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
+    const std::vector<int64_t> normalized(x.shape().dims().begin() + static_cast<int64_t>(axis),
+                                          x.shape().dims().end());
+    auto parameter = [&](size_t index, const char* name) -> std::vector<double> {
+      const Tensor* t = index == 1 ? &ctx.required_input(1) : ctx.input(index);
+      if (t == nullptr) return {};
+      check_same_type(node, x, *t, index);
+      if (t->shape().dims() != normalized) {
+        throw_error(ErrorCode::kInvalidArgument,
+                    node.describe() + ": " + name + " has shape " + t->shape().to_string() +
+                        ", expected " + ints_to_string(normalized) + " (X's axes from " +
+                        std::to_string(axis) + ")");
+      }
+      return tensor_to_doubles(*t);
+    };
+    const std::vector<double> scale = parameter(1, "Scale");
+    const std::vector<double> bias = parameter(2, "B");
+    Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
+    const int64_t rows = x.shape().size_from_to(0, axis);
+    const int64_t row_size = x.shape().size_from_to(axis, x.rank());
+    if (rows == 0 || row_size == 0) return;
+    kernels::RowNormalization options;
+    options.epsilon = epsilon_;
+    options.scale = scale.data();
+    options.bias = bias.empty() ? nullptr : bias.data();
+    options.param_segments = row_size;
+    dispatch_float32_or_64(node, x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      kernels::normalize_rows(x.data<T>(), y.data<T>(), rows, row_size, options);
+    });
+  }
+
+  int64_t axis_;
+  double epsilon_;
+};
+
+// Attention(Q, K, V, mask?) -> Y: Y = Softmax(scale * Q Kᵀ + mask) V over the last axis.
+// Q [..., Sq, D], K [..., Sk, D] (attribute k_transposed = 1: input 1 is Kᵀ [..., D, Sk]),
+// V [..., Sk, Dv], the same leading axes in all three; mask (additive) broadcasts to
+// [..., Sq, Sk]; Y [..., Sq, Dv]. Attribute scale (default 1). The scores of one head live in
+// scratch memory only.
+class Attention final : public HalfAsFloat32Kernel {
+ public:
+  explicit Attention(const KernelInfo& info)
+      : scale_(info.node().attr_float("scale", 1.0f)),
+        k_transposed_(info.node().attr_int("k_transposed", 0) != 0) {}
+
+ private:
+  void run(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& q = ctx.required_input(0);
+    const Tensor& k = ctx.required_input(1);
+    const Tensor& v = ctx.required_input(2);
+    const Tensor* mask = ctx.input(3);
+    check_same_type(node, q, k, 1);
+    check_same_type(node, q, v, 2);
+    if (mask != nullptr) check_same_type(node, q, *mask, 3);
+    const size_t rank = q.rank();
+    auto lead = [](const Tensor& t) {
+      return std::vector<int64_t>(t.shape().dims().begin(), t.shape().dims().end() - 2);
+    };
+    if (rank < 2 || k.rank() != rank || v.rank() != rank || lead(k) != lead(q) ||
+        lead(v) != lead(q)) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() + ": Q " + q.shape().to_string() + ", K " +
+                      k.shape().to_string() + " and V " + v.shape().to_string() +
+                      " must have one rank >= 2 and the same leading axes");
+    }
+    const int64_t sq = q.shape()[rank - 2], d = q.shape()[rank - 1];
+    const int64_t sk = k.shape()[rank - (k_transposed_ ? 1 : 2)];
+    const int64_t kd = k.shape()[rank - (k_transposed_ ? 2 : 1)];
+    const int64_t dv = v.shape()[rank - 1];
+    if (kd != d || v.shape()[rank - 2] != sk) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() + ": Q " + q.shape().to_string() + ", K " +
+                      k.shape().to_string() + (k_transposed_ ? " (transposed)" : "") + " and V " +
+                      v.shape().to_string() + " do not agree on the head size and the key count");
+    }
+    std::vector<int64_t> out_dims = lead(q);
+    const int64_t batches = Shape(out_dims).num_elements();
+    out_dims.push_back(sq);
+    out_dims.push_back(dv);
+    Tensor& y = ctx.allocate_output(0, Shape(out_dims), q.dtype());
+    if (y.num_elements() == 0) return;
+
+    // Mask strides over the scores' axes [..., Sq, Sk], 0 where it broadcasts.
+    std::vector<int64_t> score_dims = lead(q);
+    score_dims.push_back(sq);
+    score_dims.push_back(sk);
+    std::vector<int64_t> mask_strides(rank, 0);
+    if (mask != nullptr) {
+      const auto& md = mask->shape().dims();
+      bool ok = md.size() <= rank;
+      int64_t stride = 1;
+      for (size_t i = 0; ok && i < md.size(); ++i) {
+        const size_t axis = rank - 1 - i;
+        const int64_t dim = md[md.size() - 1 - i];
+        ok = dim == 1 || dim == score_dims[axis];
+        if (dim != 1) mask_strides[axis] = stride;
+        stride *= dim;
+      }
+      if (!ok) {
+        throw_error(ErrorCode::kInvalidArgument,
+                    node.describe() + ": mask of shape " + mask->shape().to_string() +
+                        " does not broadcast to the scores " + ints_to_string(score_dims));
+      }
+    }
+    Tensor scores = ctx.allocate_temp(Shape{batches, sq, sk}, q.dtype());
+    dispatch_float32_or_64(node, q.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* pq = q.data<T>();
+      const T* pk = k.data<T>();
+      const T* pv = v.data<T>();
+      const T* pm = mask != nullptr ? mask->data<T>() : nullptr;
+      T* ps = scores.data<T>();
+      T* py = y.data<T>();
+      const bool parallel_heads = batches >= kernels::available_parallelism();
+      auto head = [&](int64_t b) {
+        T* s = ps + b * sq * sk;
+        const T* kb = pk + b * sk * d;
+        const int64_t ldk = k_transposed_ ? sk : d;
+        // Heads in parallel when there are enough of them, else each product split over threads.
+        if (parallel_heads) {
+          kernels::gemm<T>(false, !k_transposed_, sq, sk, d, static_cast<T>(scale_),
+                           pq + b * sq * d, d, kb, ldk, T(0), s, sk);
+        } else {
+          kernels::gemm_parallel<T>(false, !k_transposed_, sq, sk, d, static_cast<T>(scale_),
+                                    pq + b * sq * d, d, kb, ldk, T(0), s, sk);
+        }
+        if (pm != nullptr) {
+          int64_t base = 0;
+          for (int64_t rest = b, axis = static_cast<int64_t>(rank) - 3; axis >= 0; --axis) {
+            base += (rest % score_dims[axis]) * mask_strides[axis];
+            rest /= score_dims[axis];
+          }
+          for (int64_t i = 0; i < sq; ++i) {
+            const T* m_row = pm + base + i * mask_strides[rank - 2];
+            for (int64_t j = 0; j < sk; ++j) s[i * sk + j] += m_row[j * mask_strides[rank - 1]];
+          }
+        }
+        kernels::softmax(s, s, sq, sk, 1);
+        if (parallel_heads) {
+          kernels::gemm<T>(false, false, sq, dv, sk, T(1), s, sk, pv + b * sk * dv, dv, T(0),
+                           py + b * sq * dv, dv);
+        } else {
+          kernels::gemm_parallel<T>(false, false, sq, dv, sk, T(1), s, sk, pv + b * sk * dv, dv,
+                                    T(0), py + b * sq * dv, dv);
+        }
+      };
+      if (parallel_heads) {
+        kernels::parallel_for(batches, sq * sk * (d + dv) * 2, [&](int64_t begin, int64_t end) {
+          for (int64_t b = begin; b < end; ++b) head(b);
+        });
+      } else {
+        for (int64_t b = 0; b < batches; ++b) head(b);
+      }
+    });
+  }
+
+  float scale_;
+  bool k_transposed_;
+};
+
+}  // namespace
+
+void register_fused_kernels(KernelRegistry& registry) {
+  const std::string domain = optimizer::kFusedDomain;
+  const int version = static_cast<int>(optimizer::kFusedOpset);
+  registry.add("FusedConv", version, version, {0, 1, 2, 3}, types::kFloats,
+               make_kernel<FusedConv>(), domain);
+  registry.add("FusedGemm", version, version, {0, 1, 2}, types::kFloats, make_kernel<FusedGemm>(),
+               domain);
+  registry.add("Gelu", version, version, {0}, types::kFloats, make_kernel<Gelu>(), domain);
+  registry.add("LayerNormalization", version, version, {0, 1, 2}, types::kFloats,
+               make_kernel<LayerNormalization>(), domain);
+  registry.add("Attention", version, version, {0, 1, 2, 3}, types::kFloats,
+               make_kernel<Attention>(), domain);
+}
+
+}  // namespace aruntime::cpu
