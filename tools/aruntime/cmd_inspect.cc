@@ -5,31 +5,11 @@
 
 #include "graph/loader.h"
 #include "tools/aruntime/commands.h"
+#include "tools/aruntime/operator_counts.h"
 #include "tools/aruntime/session_setup.h"
 
 namespace aruntime::cli {
 namespace {
-
-struct OperatorCounts {
-  std::map<std::string, int64_t> by_op;  // "Conv", or "FusedConv (com.microsoft)"
-  int64_t top_level = 0;
-  int64_t in_subgraphs = 0;
-};
-
-void count_operators(const Graph& graph, bool nested, OperatorCounts& counts) {
-  for (const Node& node : graph.nodes) {
-    const std::string key =
-        node.domain.empty() ? node.op_type : node.op_type + " (" + node.domain + ")";
-    ++counts.by_op[key];
-    ++(nested ? counts.in_subgraphs : counts.top_level);
-    for (const Attribute& attribute : node.attributes) {
-      if (attribute.g) count_operators(*attribute.g, true, counts);
-      for (const auto& subgraph : attribute.graphs) {
-        if (subgraph) count_operators(*subgraph, true, counts);
-      }
-    }
-  }
-}
 
 uint64_t tensor_bytes(const Tensor& tensor) {
   if (tensor.dtype() != DataType::kString) return tensor.byte_size();
@@ -73,8 +53,7 @@ void print_model(const Model& model, const std::string& path) {
   std::cout << "initializers: " << graph.initializers.size() << " (" << initializer_bytes
             << " bytes)\n";
 
-  OperatorCounts counts;
-  count_operators(graph, false, counts);
+  const OperatorCounts counts = count_operators(graph);
   std::vector<std::pair<std::string, int64_t>> histogram(counts.by_op.begin(), counts.by_op.end());
   std::stable_sort(histogram.begin(), histogram.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });

@@ -16,39 +16,13 @@
 #include "providers/cpu/cpu_execution_provider.h"
 #include "tools/aruntime/cli_error.h"
 #include "tools/aruntime/commands.h"
+#include "tools/aruntime/operator_counts.h"
 #include "tools/aruntime/session_setup.h"
 
 namespace aruntime::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct OperatorCounts {
-  std::map<std::string, int64_t> by_op;  // "Conv", or "FusedConv (com.microsoft)"
-  int64_t top_level = 0;
-  int64_t in_subgraphs = 0;
-};
-
-void count_operators(const Graph& graph, bool nested, OperatorCounts& counts) {
-  for (const Node& node : graph.nodes) {
-    const std::string key =
-        node.domain.empty() ? node.op_type : node.op_type + " (" + node.domain + ")";
-    ++counts.by_op[key];
-    ++(nested ? counts.in_subgraphs : counts.top_level);
-    for (const Attribute& attribute : node.attributes) {
-      if (attribute.g) count_operators(*attribute.g, true, counts);
-      for (const auto& subgraph : attribute.graphs) {
-        if (subgraph) count_operators(*subgraph, true, counts);
-      }
-    }
-  }
-}
-
-OperatorCounts count_operators(const Graph& graph) {
-  OperatorCounts counts;
-  count_operators(graph, false, counts);
-  return counts;
-}
 
 // Overwriting the input while it is the only copy of the model would lose it if anything failed
 // halfway; the same file may also hide behind another spelling or a link.

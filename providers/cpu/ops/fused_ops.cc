@@ -63,15 +63,6 @@ kernels::Activation read_activation(const Node& node) {
                           "LeakyRelu, Tanh, Gelu, GeluTanh, Swish");
 }
 
-void check_same_type(const Node& node, const Tensor& reference, const Tensor& t, size_t index) {
-  if (t.dtype() != reference.dtype()) {
-    throw_error(ErrorCode::kInvalidArgument,
-                node.describe() + ": input " + std::to_string(index) + " has type " +
-                    std::string(data_type_name(t.dtype())) + ", expected " +
-                    std::string(data_type_name(reference.dtype())) + " like input 0");
-  }
-}
-
 // FusedConv(X, W, B?, Z?) -> Y: Y = activation(Conv(X, W, B) + Z).
 // Attributes: Conv's (auto_pad, dilations, group, kernel_shape, pads, strides), `activation` and
 // `activation_params` (fused_domain.h; none: identity). Z, when given, has Y's shape. The sum and

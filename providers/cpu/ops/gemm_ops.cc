@@ -41,15 +41,6 @@ void dispatch_gemm_type(const Node& node, DataType type, F&& f) {
   }
 }
 
-void check_same_type(const Node& node, const Tensor& a, const Tensor& b, size_t index) {
-  if (a.dtype() != b.dtype()) {
-    throw_error(ErrorCode::kInvalidArgument,
-                node.describe() + ": input " + std::to_string(index) + " has type " +
-                    std::string(data_type_name(b.dtype())) + ", expected " +
-                    std::string(data_type_name(a.dtype())) + " like input 0");
-  }
-}
-
 class MatMul final : public HalfAsFloat32Kernel {
  public:
   explicit MatMul(const KernelInfo& info) { (void)info; }

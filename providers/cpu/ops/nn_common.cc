@@ -307,4 +307,13 @@ WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
   return g;
 }
 
+void check_same_type(const Node& node, const Tensor& reference, const Tensor& t, size_t index) {
+  if (t.dtype() != reference.dtype()) {
+    throw_error(ErrorCode::kInvalidArgument,
+                node.describe() + ": input " + std::to_string(index) + " has type " +
+                    std::string(data_type_name(t.dtype())) + ", expected " +
+                    std::string(data_type_name(reference.dtype())) + " like input 0");
+  }
+}
+
 }  // namespace aruntime::cpu

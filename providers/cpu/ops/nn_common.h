@@ -73,6 +73,10 @@ std::vector<double> tensor_to_doubles(const Tensor& tensor);
 // "[1,2,3]"
 std::string ints_to_string(const std::vector<int64_t>& values);
 
+// Throws Error(kInvalidArgument) when input `index` has another element type than `reference`
+// (input 0): "node 'n' (Op): input 2 has type float64, expected float32 like input 0".
+void check_same_type(const Node& node, const Tensor& reference, const Tensor& t, size_t index);
+
 enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
 
 // kernel_shape / strides / dilations / pads / auto_pad of Conv and the pools, validated for
