@@ -449,6 +449,9 @@ def parse_args(argv):
     parser.add_argument("--min-flops-per-byte", metavar="X",
                         help="passed to `aruntime test --min-flops-per-byte` (0 keeps the "
                         "partitioner from moving small device claims back to the host)")
+    parser.add_argument("--opt-level", metavar="N", choices=["0", "1", "2", "3"],
+                        help="passed to `aruntime test --opt-level` (default: the CLI's, the "
+                        "highest); the pass list must hold at every level")
     parser.add_argument("--tolerances", default="auto",
                         choices=["auto", *TOLERANCE_PROFILES],
                         help="per-dtype tolerance profile (default auto: reference for the CPU, "
@@ -463,9 +466,10 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.update and (args.only_expected or args.filter):
         parser.error("--update needs the full run (no --only-expected or --filter)")
-    if args.update and (args.providers or args.provider_option or args.tolerances != "auto"):
+    if args.update and (args.providers or args.provider_option or args.tolerances != "auto" or
+                        args.opt_level is not None):
         parser.error("--update rewrites the CPU reference's pass list: run it without --providers, "
-                     "--provider-option and --tolerances")
+                     "--provider-option, --tolerances and --opt-level")
     if args.jobs < 1 or args.chunk_size < 1 or args.test_timeout <= 0:
         parser.error("--jobs, --chunk-size and --test-timeout must be positive")
     return args
@@ -498,6 +502,8 @@ def main(argv):
         provider_args += ["--provider-option", option]
     if args.min_flops_per_byte is not None:
         provider_args += ["--min-flops-per-byte", args.min_flops_per_byte]
+    if args.opt_level is not None:
+        provider_args += ["--opt-level", args.opt_level]
     profile = resolve_profile(args)
 
     print(f"conformance: {len(selected)} of {len(all_tests)} node tests from {root}", flush=True)
