@@ -1,5 +1,5 @@
 // Identity and inference-mode Dropout copy their input: their output can be the input itself.
-#include "graph/optimizer/graph_edit.h"
+#include "graph/optimizer/redirect.h"
 #include "graph/optimizer/passes.h"
 
 namespace aruntime::optimizer {
@@ -30,41 +30,17 @@ class EliminateIdentity final : public GraphPass {
   int run(const Model&, Graph& graph) const override {
     int changes = 0;
     for (size_t i = 0; i < graph.nodes.size();) {
-      const Node& node = graph.nodes[i];
-      if (!is_copy(graph, node)) {
+      // A copy between two graph boundaries (input or initializer to output) has to stay.
+      if (is_copy(graph, graph.nodes[i]) && bypass_node(graph, i, std::string(graph.nodes[i].inputs[0]))) {
+        ++changes;
+      } else {
         ++i;
-        continue;
       }
-      const std::string in = node.inputs[0];
-      const std::string out = node.outputs[0];
-      if (!graph.is_graph_output(out)) {
-        rename_reads(graph, out, in);
-      } else if (!rename_producer_output(graph, i, in, out)) {
-        ++i;  // both ends are graph boundaries: the copy has to stay
-        continue;
-      }
-      graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(i));
-      ++changes;
     }
     return changes;
   }
 
  private:
-  // out is a graph output: let the producer of `in` write `out` directly, when `in` is an
-  // intermediate value of this graph that is not itself a graph output.
-  static bool rename_producer_output(Graph& graph, size_t copy_index, const std::string& in, const std::string& out) {
-    if (graph.is_graph_output(in) || graph.is_graph_input(in) || graph.is_initializer(in)) return false;
-    for (size_t p = 0; p < copy_index; ++p) {
-      for (auto& o : graph.nodes[p].outputs) {
-        if (o != in) continue;
-        o = out;
-        rename_reads(graph, in, out);
-        return true;
-      }
-    }
-    return false;  // produced in an enclosing graph
-  }
-
   std::string name_ = "eliminate_identity";
 };
 

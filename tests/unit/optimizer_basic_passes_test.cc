@@ -18,6 +18,7 @@
 #include "graph/shape_inference.h"
 #include "graph/type_inference.h"
 #include "providers/cpu/cpu_execution_provider.h"
+#include "tests/unit/graph_runner.h"
 #include "tests/unit/op_test_util.h"
 #include "tests/unit/test_execution_provider.h"
 
@@ -76,17 +77,7 @@ int rewrites(const optimizer::OptimizationReport& r, const std::string& pass) {
 }
 
 std::vector<Tensor> run_on_cpu(GraphBuilder& b, std::vector<Tensor> inputs) {
-  infer_types(b.graph());
-  std::vector<const ExecutionProvider*> eps = {&cpu()};
-  auto host = std::make_shared<ArenaAllocator>(cpu_heap_allocator());
-  PartitionResult partition = partition_graph(b.model, b.graph(), eps, b.model.origin);
-  ExecutionPlan plan =
-      build_execution_plan({b.model, b.graph(), eps, partition, {host.get()}, host.get()});
-  SequentialExecutor ex(plan, b.model.origin, *cpu_heap_allocator());
-  std::vector<Value> values(inputs.begin(), inputs.end());
-  std::vector<Tensor> out;
-  for (Value& v : ex.run(std::move(values))) out.push_back(std::move(v.tensor()));
-  return out;
+  return testing::run_graph(b, {&cpu()}, std::move(inputs));
 }
 
 // Runs the graph `make` builds as it is and after level-1 optimization, on the same inputs, and

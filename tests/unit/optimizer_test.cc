@@ -10,6 +10,7 @@
 #include "graph/optimizer/pass_manager.h"
 #include "graph/type_inference.h"
 #include "providers/cpu/cpu_execution_provider.h"
+#include "tests/unit/graph_runner.h"
 #include "tests/unit/op_test_util.h"
 #include "tests/unit/test_execution_provider.h"
 
@@ -42,17 +43,7 @@ int rewrites(const optimizer::OptimizationReport& r, const std::string& pass) {
 }
 
 std::vector<Tensor> run_on_cpu(GraphBuilder& b, std::vector<Tensor> inputs) {
-  infer_types(b.graph());
-  CpuExecutionProvider cpu;
-  std::vector<const ExecutionProvider*> eps = {&cpu};
-  auto host = std::make_shared<ArenaAllocator>(cpu_heap_allocator());
-  PartitionResult partition = partition_graph(b.model, b.graph(), eps, b.model.origin);
-  ExecutionPlan plan = build_execution_plan({b.model, b.graph(), eps, partition, {host.get()}, host.get()});
-  SequentialExecutor ex(plan, b.model.origin, *cpu_heap_allocator());
-  std::vector<Value> values(inputs.begin(), inputs.end());
-  std::vector<Tensor> out;
-  for (Value& v : ex.run(std::move(values))) out.push_back(std::move(v.tensor()));
-  return out;
+  return testing::run_graph_on_cpu(b, std::move(inputs));
 }
 
 TEST(EliminateIdentity, ReadersOfTheCopyReadTheOriginal) {
