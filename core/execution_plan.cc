@@ -191,6 +191,7 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
   auto new_slot = [&](const std::string& name, Device d) {
     int s = static_cast<int>(plan.slot_names.size());
     plan.slot_names.push_back(d.is_cpu() ? name : name + "@" + d.to_string());
+    plan.slot_values.push_back(name);
     plan.slot_devices.push_back(d);
     plan.slot_is_output.push_back(0);
     slot_of[{name, d.to_string()}] = s;
@@ -288,6 +289,11 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     plan.graph_output_slots.push_back(s);
     plan.slot_is_output[s] = 1;
   }
+
+  plan.slot_is_constant.assign(plan.slot_names.size(), 0);
+  plan.slot_is_input.assign(plan.slot_names.size(), 0);
+  for (const auto& [s, t] : plan.constants) plan.slot_is_constant[s] = 1;
+  for (int s : plan.graph_input_slots) plan.slot_is_input[s] = 1;
 
   // --- 4. Lifetimes: release each slot after its last reader (never graph inputs, outputs or constants).
   std::vector<int> last_reader(plan.slot_names.size(), -1);

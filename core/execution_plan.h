@@ -27,9 +27,12 @@ struct ExecutionStep {
 
 struct ExecutionPlan {
   std::vector<ExecutionStep> steps;
-  std::vector<std::string> slot_names;
+  std::vector<std::string> slot_names;   // unique: "x", or "x@npu:0" for a copy on a device
+  std::vector<std::string> slot_values;  // the graph value each slot holds ("x")
   std::vector<Device> slot_devices;
   std::vector<char> slot_is_output;
+  std::vector<char> slot_is_constant;  // initializers (plan.constants)
+  std::vector<char> slot_is_input;     // graph inputs
   std::vector<int> graph_input_slots;   // per Graph::inputs entry
   std::vector<int> graph_output_slots;  // per Graph::outputs entry (host memory)
   std::vector<std::pair<int, Tensor>> constants;  // initializers, per device that reads them

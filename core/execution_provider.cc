@@ -1,5 +1,8 @@
 #include "core/execution_provider.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace aruntime {
 
 namespace {
@@ -44,6 +47,15 @@ std::unique_ptr<OpKernel> ExecutionProvider::create_kernel(const CapabilityClaim
 std::unique_ptr<OpKernel> ExecutionProvider::compile(const Graph& fused_subgraph, const Model&) const {
   throw_error(ErrorCode::kNotImplemented,
               "provider " + name() + " cannot compile fused group '" + fused_subgraph.name + "'");
+}
+
+bool ExecutionProvider::can_run(const std::string&, const std::string&) const {
+  return false;
+}
+
+bool KernelRegistryProvider::can_run(const std::string& domain, const std::string& op_type) const {
+  const auto ops = registry_.ops();
+  return std::find(ops.begin(), ops.end(), std::make_pair(domain, op_type)) != ops.end();
 }
 
 CapabilityReport KernelRegistryProvider::capabilities(const GraphView& view) const {

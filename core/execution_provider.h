@@ -95,6 +95,11 @@ class ExecutionProvider {
   virtual ArenaOptions arena_options(const ArenaOptions& defaults) const { return defaults; }
   // Figures on the programs this EP compiled (empty for kernel-only EPs).
   virtual std::vector<ProviderProgramStats> statistics() const { return {}; }
+  // True when this EP has a kernel for some version of `domain`'s `op_type` (types aside). The
+  // session fuses nodes placed on this EP after partitioning only when it can run every op the
+  // fusions write (graph/optimizer/fused_domain.h). The default says no: a compiling EP fuses
+  // within its own groups.
+  virtual bool can_run(const std::string& domain, const std::string& op_type) const;
 };
 
 // An EP whose capability is exactly its kernel registry: it claims each available node for which
@@ -102,6 +107,8 @@ class ExecutionProvider {
 class KernelRegistryProvider : public ExecutionProvider {
  public:
   CapabilityReport capabilities(const GraphView& view) const override;
+  // Whatever the registry holds a kernel for.
+  bool can_run(const std::string& domain, const std::string& op_type) const override;
   const KernelRegistry& registry() const { return registry_; }
 
  protected:

@@ -1,36 +1,56 @@
-// The sequential executor: runs the steps of an ExecutionPlan one after another on per-run state
-// (a value table indexed by slot), releasing each intermediate value after its last reader so its
-// arena block is reused by later steps. The plan and kernels are shared and never modified, so
-// several runs may execute the same plan concurrently.
+// Executors run the steps of an ExecutionPlan on a RunFrame (core/run_frame.h). The plan and the
+// kernels are shared and never modified, so several runs may execute the same plan concurrently.
+//   SequentialExecutor: the plan's order, one step at a time (the default; deterministic).
+//   ParallelExecutor (core/parallel_executor.h): independent steps at the same time.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/execution_plan.h"
+#include "core/run_frame.h"
+#include "core/run_memory.h"
 
 namespace aruntime {
 
-// Sees every value a model node (or fused group) produced, right after its step, by the name the
-// graph gives it. Values may live in device memory.
-using ValueObserver = std::function<void(const std::string& name, const Value& value)>;
-
-class SequentialExecutor {
+class Executor {
  public:
-  SequentialExecutor(const ExecutionPlan& plan, const std::string& origin, Allocator& output_allocator)
-      : plan_(plan), origin_(origin), output_allocator_(output_allocator) {}
+  // `memory` (optional) lays intermediate values out by an allocation plan; without it every
+  // value comes from its step's arena.
+  Executor(const ExecutionPlan& plan, const std::string& origin, Allocator& output_allocator,
+           RunMemory* memory = nullptr)
+      : plan_(plan), origin_(origin), output_allocator_(output_allocator), memory_(memory) {}
+  virtual ~Executor() = default;
 
   // `inputs` is index-aligned with plan.graph_input_slots (undefined Value = not fed; the
-  // session has already validated feeds). Returns one tensor per graph output, owned by the
+  // session has already validated feeds). Returns one value per graph output, owned by the
   // caller (never a view of arena memory or of a feed).
-  // `observer` (optional) is called after each step that is not an inserted copy.
-  std::vector<Value> run(std::vector<Value> inputs, const ValueObserver* observer = nullptr) const;
+  std::vector<Value> run(std::vector<Value> inputs, const RunControl& control) const;
+  std::vector<Value> run(std::vector<Value> inputs, const ValueObserver* observer = nullptr) const {
+    RunControl control;
+    control.observer = observer;
+    return run(std::move(inputs), control);
+  }
+
+  const ExecutionPlan& plan() const { return plan_; }
+
+ protected:
+  // Runs every step of the plan on `frame`, releasing each value after its last reader.
+  virtual void execute(RunFrame& frame) const = 0;
 
  private:
   const ExecutionPlan& plan_;
   const std::string& origin_;
   Allocator& output_allocator_;
+  RunMemory* memory_;
+};
+
+class SequentialExecutor final : public Executor {
+ public:
+  using Executor::Executor;
+
+ protected:
+  void execute(RunFrame& frame) const override;
 };
 
 }  // namespace aruntime

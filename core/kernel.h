@@ -94,6 +94,21 @@ class OpKernel {
  public:
   virtual ~OpKernel() = default;
   virtual void compute(KernelContext& ctx) const = 0;
+
+  // What the memory planner (core/allocation_planner.h) may rely on. Both default to "no".
+  // The input whose buffer output `output` may be a view of (Reshape, Squeeze, Identity...): the
+  // planner keeps that buffer alive while the output is read. -1 when the output has its own.
+  virtual int output_view_of(size_t output) const {
+    (void)output;
+    return -1;
+  }
+  // The input whose buffer output `output` may be written over when that input dies at this
+  // node: the kernel then reads each element before it writes the same element (elementwise ops).
+  // The planner uses it only when the two tensors have the same byte size. -1 when never.
+  virtual int output_in_place_of(size_t output) const {
+    (void)output;
+    return -1;
+  }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;

@@ -12,13 +12,18 @@
 #include "core/constant_evaluator.h"
 #include "core/cost_model.h"
 #include "core/execution_plan.h"
+#include "core/allocation_planner.h"
 #include "core/executor.h"
+#include "core/parallel_executor.h"
+#include "core/run_memory.h"
 #include "core/logging.h"
 #include "core/partitioner.h"
 #include "core/placement_rules.h"
+#include "core/profiler.h"
 #include "core/provider_registry.h"
 #include "core/subgraph_compiler.h"
 #include "graph/loader.h"
+#include "graph/optimizer/fused_domain.h"
 #include "graph/optimizer/pass_manager.h"
 #include "graph/shape_inference.h"
 #include "graph/type_inference.h"
@@ -85,8 +90,12 @@ const ProviderFactory* find_provider(const std::string& name) {
 
 class SessionImpl {
  public:
-  SessionImpl(Model model, const SessionOptions& options) : model_(std::move(model)), options_(options) {
-    const auto t0 = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+
+  // `load_start`/`load_end`: when loading the model file began and ended (a profiled phase).
+  SessionImpl(Model model, const SessionOptions& options, Clock::time_point load_start, Clock::time_point load_end)
+      : model_(std::move(model)), options_(options) {
+    const auto t0 = Clock::now();
     refuse_unsupported_values();
     infer_types(*model_.graph);
     try {
@@ -95,20 +104,34 @@ class SessionImpl {
       throw Error(e.code(), model_.origin + ": " + e.what());
     }
     create_providers();
+    if (options_.enable_profiling || !options_.profile_file.empty()) {
+      std::vector<std::string> names;
+      for (const auto& p : providers_) names.push_back(p->name());
+      profiler_ = std::make_unique<SessionProfiler>(names);
+      profiler_->add_phase("load", load_start, load_end);
+      profiler_->add_phase("infer_types_and_shapes", t0, Clock::now());
+    }
     check_assignments();  // against the model as written: pins name the nodes the user sees
+    auto phase_start = Clock::now();
     optimize_graph();
+    if (profiler_) profiler_->add_phase("optimize", phase_start, Clock::now());
     create_arenas();
     std::vector<const ExecutionProvider*> eps;
     for (const auto& p : providers_) eps.push_back(p.get());
+    phase_start = Clock::now();
     partition_ = partition_expanding_functions(model_, *model_.graph, eps, model_.origin, options_.placement);
+    if (profiler_) profiler_->add_phase("partition", phase_start, Clock::now());
+    fuse_placed_nodes(eps);  // level 3 of a session with a device provider
+    phase_start = Clock::now();
     std::vector<Allocator*> arenas;
     for (const auto& a : arenas_) arenas.push_back(a.get());
     subgraphs_ = std::make_unique<SessionSubgraphCompiler>(model_, eps, arenas, host_arena_.get(), options_.placement);
     plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get(), subgraphs_.get()});
-    executor_ = std::make_unique<SequentialExecutor>(plan_, model_.origin, *cpu_heap_allocator());
-    fill_metadata();
     const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : tbb::task_arena::automatic;
     thread_arena_ = std::make_unique<tbb::task_arena>(threads);
+    create_executor();
+    if (profiler_) profiler_->add_phase("plan", phase_start, Clock::now());
+    fill_metadata();
     log::info("{}: session ready in {:.1f} ms ({} nodes, {} steps)", model_.origin,
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
               model_.graph->nodes.size(), plan_.steps.size());
@@ -118,6 +141,47 @@ class SessionImpl {
   const std::vector<ValueMetadata>& outputs() const { return outputs_; }
   const std::vector<ValueMetadata>& overridable_inputs() const { return overridable_; }
   int intra_op_threads() const { return thread_arena_->max_concurrency(); }
+  std::string executor_name() const { return parallel_ ? "parallel" : "sequential"; }
+  std::vector<OpProfile> profile_by_op() const {
+    std::vector<OpProfile> out;
+    if (!profiler_) return out;
+    for (const OpTimeSummary& s : profiler_->op_summary()) {
+      out.push_back({s.op_type, s.provider, s.calls, s.total_us / 1000.0});
+    }
+    return out;
+  }
+  std::string end_profiling() {
+    if (!profiler_ || options_.profile_file.empty()) return "";
+    profiler_->write_chrome_trace(options_.profile_file);
+    return options_.profile_file;
+  }
+  ~SessionImpl() {
+    try {
+      end_profiling();
+    } catch (const Error& e) {
+      log::warn("{}: {}", model_.origin, e.what());
+    }
+  }
+  MemoryPlanReport memory_report() const { return memory_report_; }
+  MemoryStats memory_stats() const {
+    MemoryStats s;
+    std::vector<const ArenaAllocator*> seen;
+    for (size_t i = 0; i < arenas_.size(); ++i) {
+      const ArenaAllocator* a = arenas_[i].get();
+      if (std::find(seen.begin(), seen.end(), a) != seen.end()) continue;
+      seen.push_back(a);
+      const ArenaStats st = a->stats();
+      s.arenas.push_back({a->device().to_string(), st.reserved_bytes, st.peak_reserved_bytes, st.in_use_bytes,
+                          st.peak_in_use_bytes});
+    }
+    const RunMemoryStats r = run_memory_->stats();
+    s.runs_planned = r.runs_planned;
+    s.runs_recorded = r.runs_recorded;
+    s.values_planned = r.values_planned;
+    s.values_fallback = r.values_fallback;
+    s.cached_plans = r.cached_plans;
+    return s;
+  }
   const std::vector<NodePlacement>& placement() const { return placement_; }
   const std::vector<CopyPlacement>& copies() const { return copies_; }
   std::vector<ProviderProgramStats> provider_statistics() const {
@@ -140,6 +204,9 @@ class SessionImpl {
     for (const auto& [name, value] : feeds) {
       auto it = std::find_if(g.inputs.begin(), g.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
       if (it == g.inputs.end()) {
+        if (auto why = model_.fixed_initializer_feed_error(name); !why.empty()) {
+          throw_error(ErrorCode::kInvalidArgument, why);
+        }
         std::vector<std::string> names;
         for (const auto& m : inputs_) names.push_back(m.name);
         throw_error(ErrorCode::kInvalidArgument, model_.origin + ": feed '" + name +
@@ -170,6 +237,15 @@ class SessionImpl {
         selected.push_back(it - g.outputs.begin());
       }
     }
+    std::vector<Value> all = execute(std::move(ordered), nullptr, run_options);
+    std::vector<Value> result;
+    for (size_t i : selected) result.push_back(all[i]);
+    return result;
+  }
+
+  // Runs the executor on inputs ordered as the graph's, with optional caller buffers for outputs.
+  std::vector<Value> execute(std::vector<Value> ordered, const std::vector<Tensor>* output_buffers,
+                             const RunOptions& run_options) const {
     std::vector<Value> all;
     ValueObserver observer;
     if (run_options.observe_value) {
@@ -177,11 +253,88 @@ class SessionImpl {
         run_options.observe_value(name, on_host(value));
       };
     }
-    thread_arena_->execute([&] { all = executor_->run(std::move(ordered), observer ? &observer : nullptr); });
-    std::vector<Value> result;
-    for (size_t i : selected) result.push_back(all[i]);
-    return result;
+    RunControl control;
+    control.observer = observer ? &observer : nullptr;
+    if (profiler_) {
+      control.profile_run = profiler_->begin_run();
+      control.profiler = profiler_.get();
+    }
+    control.cancel = &run_options.cancellation.flag();
+    if (run_options.timeout.count() > 0) control.deadline = std::chrono::steady_clock::now() + run_options.timeout;
+    control.output_buffers = output_buffers;
+    thread_arena_->execute([&] { all = executor_->run(std::move(ordered), control); });
+    if (options_.memory.release_after_run) {
+      for (const auto& a : arenas_) a->shrink();
+    }
+    return all;
   }
+
+  // --- I/O binding
+  size_t input_index(const std::string& name) const {
+    const Graph& g = *model_.graph;
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      if (g.inputs[i].name == name) return i;
+    }
+    if (auto why = model_.fixed_initializer_feed_error(name); !why.empty()) throw_error(ErrorCode::kInvalidArgument, why);
+    std::vector<std::string> names;
+    for (const auto& m : inputs_) names.push_back(m.name);
+    throw_error(ErrorCode::kInvalidArgument,
+                model_.origin + ": '" + name + "' is not an input of the model (inputs: " + join(names) + ")");
+  }
+  size_t output_index(const std::string& name) const {
+    const Graph& g = *model_.graph;
+    for (size_t i = 0; i < g.outputs.size(); ++i) {
+      if (g.outputs[i].name == name) return i;
+    }
+    std::vector<std::string> names;
+    for (const auto& m : outputs_) names.push_back(m.name);
+    throw_error(ErrorCode::kInvalidArgument,
+                model_.origin + ": '" + name + "' is not an output of the model (outputs: " + join(names) + ")");
+  }
+  void bind_input(IoBinding& b, const std::string& name, const Value& value) const {
+    const size_t i = input_index(name);
+    validate_feed(model_.graph->inputs[i], value);
+    b.inputs_[i] = value;
+  }
+  void bind_output(IoBinding& b, const std::string& name, Tensor buffer) const {
+    const size_t i = output_index(name);
+    if (buffer.defined()) {
+      const ValueInfo& declared = model_.graph->outputs[i];
+      if (!buffer.device().is_cpu()) {
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": output '" + name + "' bound to a buffer on " +
+                                                     buffer.device().to_string() + "; output buffers must be host memory");
+      }
+      if (declared.type.kind != ValueKind::kTensor && declared.type.kind != ValueKind::kUnknown) {
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": output '" + name + "' is a " +
+                                                     declared.type.to_string() + ", not a tensor: bind it without a buffer");
+      }
+      if (buffer.dtype() == DataType::kString) {
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": output '" + name +
+                                                     "': string outputs cannot be bound to a buffer");
+      }
+    }
+    b.output_buffers_[i] = std::move(buffer);
+    if (std::find(b.bound_outputs_.begin(), b.bound_outputs_.end(), i) == b.bound_outputs_.end()) {
+      b.bound_outputs_.push_back(i);
+    }
+  }
+  void run_bound(IoBinding& b, const RunOptions& run_options) const {
+    const Graph& g = *model_.graph;
+    std::vector<Value> ordered = b.inputs_;
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      if (ordered[i].defined()) continue;
+      if (!g.is_initializer(g.inputs[i].name)) {
+        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": input '" + g.inputs[i].name + "' (" +
+                                                     g.inputs[i].type.to_string() + ") is required but was not bound");
+      }
+      ordered[i] = g.initializers.at(g.inputs[i].name);
+    }
+    std::vector<Value> all = execute(std::move(ordered), &b.output_buffers_, run_options);
+    b.outputs_.resize(b.bound_outputs_.size());
+    for (size_t k = 0; k < b.bound_outputs_.size(); ++k) b.outputs_[k] = std::move(all[b.bound_outputs_[k]]);
+  }
+  size_t num_graph_inputs() const { return model_.graph->inputs.size(); }
+  size_t num_graph_outputs() const { return model_.graph->outputs.size(); }
 
   const std::string& origin() const { return model_.origin; }
 
@@ -253,6 +406,9 @@ class SessionImpl {
     }
   }
 
+  // Levels 1 and 2, before partitioning. Level-2 fusions write aruntime-domain ops that only host
+  // kernels implement: in a session with a device provider they would pull nodes off its device,
+  // so such a session fuses at level 3 instead, after partitioning (fuse_placed_nodes).
   void optimize_graph() {
     const OptimizationOptions& o = options_.optimization;
     if (o.level < 0 || o.level > 3) {
@@ -262,8 +418,6 @@ class SessionImpl {
     opts.level = static_cast<optimizer::Level>(o.level);
     opts.disabled.insert(o.disabled_passes.begin(), o.disabled_passes.end());
     // Constant folding runs nodes on the session's host providers, in its order of preference.
-    // Level-2 fusions write aruntime-domain ops that only host kernels implement: with a device
-    // provider in the session they would pull the fused nodes off its device, so they stay off.
     std::vector<const ExecutionProvider*> host_providers;
     bool has_device_provider = false;
     for (const auto& p : providers_) {
@@ -273,18 +427,96 @@ class SessionImpl {
         has_device_provider = true;
       }
     }
-    if (has_device_provider) {
-      for (const auto& pass : optimizer::builtin_passes()) {
-        if (pass->level() == optimizer::Level::kExtended) opts.disabled.insert(pass->name());
-      }
-    }
+    if (has_device_provider) opts.level = std::min(opts.level, optimizer::Level::kBasic);
     const ProviderNodeEvaluator evaluator(host_providers);
     opts.evaluator = &evaluator;
     const optimizer::OptimizationReport report = optimizer::optimize(model_, opts);
     for (const auto& p : report.passes) {
       if (p.rewrites > 0) log::info("{}: optimizer pass {}: {} rewrite(s)", model_.origin, p.pass, p.rewrites);
     }
-    log::info("{}: optimizer level {}: {} -> {} nodes", model_.origin, o.level, report.nodes_before, report.nodes_after);
+    log::info("{}: optimizer level {}: {} -> {} nodes", model_.origin, static_cast<int>(opts.level),
+              report.nodes_before, report.nodes_after);
+  }
+
+  // Level 3 of a session with a device provider: the level-2 fusions after partitioning, on the
+  // main graph's nodes placed on a provider that runs every fused op (the CPU's fallback part),
+  // never joining nodes of two providers; the device's nodes stay as they are. When anything fused,
+  // the graph is partitioned again with each rewritten node pinned to the provider of the nodes it
+  // replaced, so that a fused op written in the ONNX domain (Gemm, say) does not move to the device.
+  // Subgraphs are not fused: they are partitioned later, with the plan.
+  void fuse_placed_nodes(const std::vector<const ExecutionProvider*>& eps) {
+    if (options_.optimization.level < 3 ||
+        std::all_of(eps.begin(), eps.end(), [](const ExecutionProvider* p) { return p->device().is_cpu(); })) {
+      return;
+    }
+    const auto phase_start = Clock::now();
+    Graph& graph = *model_.graph;
+    if (partition_.nodes.size() != graph.nodes.size()) return;
+    std::vector<bool> runs_fused_ops(eps.size());
+    for (size_t p = 0; p < eps.size(); ++p) {
+      runs_fused_ops[p] = std::all_of(optimizer::kFusedOps.begin(), optimizer::kFusedOps.end(),
+                                      [&](const char* op) { return eps[p]->can_run(optimizer::kFusedDomain, op); });
+    }
+    // Node name -> provider for the nodes fusions may take, and what each node was before.
+    std::unordered_map<std::string, int> owner;
+    std::unordered_map<std::string, std::string> before;
+    auto signature = [](const Node& n) {
+      std::string s = n.domain + ":" + n.op_type + "(";
+      for (const auto& i : n.inputs) s += i + ",";
+      s += ")->";
+      for (const auto& o : n.outputs) s += o + ",";
+      return s;
+    };
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const int p = partition_.nodes[i].provider;
+      before[graph.nodes[i].name] = signature(graph.nodes[i]);
+      if (p >= 0 && runs_fused_ops[static_cast<size_t>(p)]) owner[graph.nodes[i].name] = p;
+    }
+    if (owner.empty()) return;
+
+    optimizer::OptimizerOptions opts;
+    opts.first_level = opts.level = optimizer::Level::kExtended;
+    opts.disabled.insert(options_.optimization.disabled_passes.begin(), options_.optimization.disabled_passes.end());
+    opts.fusion_owner = [&](const Graph& g, const Node& n) -> std::optional<int> {
+      if (&g != &graph) return std::nullopt;
+      auto it = owner.find(n.name);
+      return it == owner.end() ? std::nullopt : std::optional<int>(it->second);
+    };
+    const optimizer::OptimizationReport report = optimizer::optimize(model_, opts);
+    int rewrites = 0;
+    for (const auto& p : report.passes) {
+      rewrites += p.rewrites;
+      if (p.rewrites > 0) log::info("{}: optimizer pass {} (level 3): {} rewrite(s)", model_.origin, p.pass, p.rewrites);
+    }
+    log::info("{}: optimizer level 3: {} -> {} nodes", model_.origin, report.nodes_before, report.nodes_after);
+    if (profiler_) profiler_->add_phase("optimize", phase_start, Clock::now());
+    if (rewrites == 0) return;
+
+    // Fused nodes keep the name of a node they replaced; a node a fusion added in front of its
+    // fused node (the additive mask of a masked_fill attention) goes with the node reading it.
+    PlacementOptions placement = options_.placement;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const Node& node = graph.nodes[i];
+      auto was = before.find(node.name);
+      if (was != before.end() && was->second == signature(node)) continue;
+      std::optional<int> p;
+      if (auto it = owner.find(node.name); it != owner.end()) {
+        p = it->second;
+      } else if (was == before.end() && node.has_output(0)) {
+        for (size_t j = i + 1; j < graph.nodes.size() && !p; ++j) {
+          const Node& reader = graph.nodes[j];
+          auto it = owner.find(reader.name);
+          if (it != owner.end() &&
+              std::find(reader.inputs.begin(), reader.inputs.end(), node.outputs[0]) != reader.inputs.end()) {
+            p = it->second;
+          }
+        }
+      }
+      if (p) placement.assignments[node.name] = eps[static_cast<size_t>(*p)]->name();
+    }
+    const auto partition_start = Clock::now();
+    partition_ = partition_expanding_functions(model_, graph, eps, model_.origin, placement);
+    if (profiler_) profiler_->add_phase("partition", partition_start, Clock::now());
   }
 
   // An assignment that matches nothing is a typo the user would otherwise never notice.
@@ -311,6 +543,79 @@ class SessionImpl {
         arenas_.push_back(std::make_shared<ArenaAllocator>(p->allocator(), p->arena_options(opts)));
       }
     }
+  }
+
+  void create_executor() {
+    const MemoryOptions& m = options_.memory;
+    if (options_.inter_op_threads < 0) {
+      throw_error(ErrorCode::kInvalidArgument, "inter_op_threads is " + std::to_string(options_.inter_op_threads) +
+                                                   "; expected 0 (the thread budget) or more");
+    }
+    const int inter_op = options_.inter_op_threads == 0 ? thread_arena_->max_concurrency() : options_.inter_op_threads;
+    parallel_ = inter_op > 1;
+    RunMemoryOptions rm;
+    rm.enabled = m.plan;
+    rm.planner.in_place = m.in_place;
+    rm.planner.schedule = parallel_ ? ScheduleKind::kParallel : ScheduleKind::kSequential;
+    rm.max_cached_plans = m.max_cached_plans;
+    rm.max_activation_bytes = m.max_activation_bytes;
+    rm.release_after_run = m.release_after_run;
+    const Graph& g = *model_.graph;
+    std::vector<std::optional<size_t>> bytes = static_slot_bytes(plan_, g);
+    const bool complete = covers_all_intermediates(plan_, bytes, g);
+    run_memory_ = std::make_unique<RunMemory>(plan_, std::move(bytes), complete, rm, model_.origin);
+    if (parallel_) {
+      ParallelExecutorOptions po;
+      po.max_concurrent_steps = inter_op;
+      executor_ = std::make_unique<ParallelExecutor>(plan_, model_.origin, *cpu_heap_allocator(), run_memory_.get(),
+                                                     &g, po);
+    } else {
+      executor_ = std::make_unique<SequentialExecutor>(plan_, model_.origin, *cpu_heap_allocator(), run_memory_.get());
+    }
+    fill_memory_report(complete);
+  }
+
+  void fill_memory_report(bool complete) {
+    const AllocationPlan& ap = run_memory_->static_plan();
+    MemoryPlanReport& r = memory_report_;
+    r.complete = complete;
+    auto memory_for = [&](const std::string& device) -> MemoryPlanReport::Memory& {
+      for (auto& m : r.memories) {
+        if (m.device == device) return m;
+      }
+      r.memories.push_back({});
+      r.memories.back().device = device;
+      return r.memories.back();
+    };
+    for (const MemoryPlan& mp : ap.memories) {
+      MemoryPlanReport::Memory& m = memory_for(mp.device.to_string());
+      m.planned_peak_bytes += mp.block_bytes;
+      m.naive_bytes += mp.naive_bytes;
+      m.planned_values += mp.planned_values;
+      if (mp.peak_step >= 0) m.peak_node = plan_.steps[mp.peak_step].node->name;
+      for (int slot : mp.live_at_peak) m.live_at_peak.push_back({plan_.slot_names[slot], ap.slots[slot].bytes});
+    }
+    for (const auto& [slot, tensor] : plan_.constants) {
+      memory_for(tensor.device().to_string()).weights_bytes += tensor.byte_size();
+    }
+    for (const auto& m : r.memories) {
+      r.planned_peak_bytes += m.planned_peak_bytes;
+      r.weights_bytes += m.weights_bytes;
+    }
+    const Graph& g = *model_.graph;
+    for (int slot : ap.unknown_size_slots) {
+      auto it = g.value_types.find(plan_.slot_values[slot]);
+      if (it != g.value_types.end() && it->second.kind == ValueKind::kTensor && it->second.dtype != DataType::kString) {
+        r.unknown_size_values.push_back(plan_.slot_names[slot]);
+      }
+    }
+    log::info("{}: memory plan: {} bytes of activations ({} without reuse), {} bytes of weights{}", model_.origin,
+              r.planned_peak_bytes, [&] {
+                uint64_t n = 0;
+                for (const auto& m : r.memories) n += m.naive_bytes;
+                return n;
+              }(),
+              r.weights_bytes, complete ? "" : "; sizes of some values depend on the inputs");
   }
 
   static ValueMetadata metadata_of(const ValueInfo& v) {
@@ -418,8 +723,12 @@ class SessionImpl {
   PartitionResult partition_;
   std::unique_ptr<SessionSubgraphCompiler> subgraphs_;  // before plan_: kernels hold compiled subgraphs
   ExecutionPlan plan_;
-  std::unique_ptr<SequentialExecutor> executor_;
   std::unique_ptr<tbb::task_arena> thread_arena_;
+  std::unique_ptr<RunMemory> run_memory_;  // before executor_, which holds it
+  std::unique_ptr<Executor> executor_;
+  bool parallel_ = false;
+  MemoryPlanReport memory_report_;
+  std::unique_ptr<SessionProfiler> profiler_;
   std::vector<ValueMetadata> inputs_;
   std::vector<ValueMetadata> outputs_;
   std::vector<ValueMetadata> overridable_;
@@ -429,15 +738,19 @@ class SessionImpl {
 
 // --- Session ---------------------------------------------------------------------------------
 
-Session::Session(const Environment& env, const std::string& model_path, const SessionOptions& options)
-    : impl_(std::make_unique<SessionImpl>(load_model(model_path), options)) {
+Session::Session(const Environment& env, const std::string& model_path, const SessionOptions& options) {
   (void)env;
+  const auto start = SessionImpl::Clock::now();
+  Model model = load_model(model_path);
+  impl_ = std::make_unique<SessionImpl>(std::move(model), options, start, SessionImpl::Clock::now());
 }
 
 Session::Session(const Environment& env, const std::string& model_bytes, const std::string& origin,
-                 const std::string& base_dir, const SessionOptions& options)
-    : impl_(std::make_unique<SessionImpl>(load_model_from_bytes(model_bytes, origin, base_dir), options)) {
+                 const std::string& base_dir, const SessionOptions& options) {
   (void)env;
+  const auto start = SessionImpl::Clock::now();
+  Model model = load_model_from_bytes(model_bytes, origin, base_dir);
+  impl_ = std::make_unique<SessionImpl>(std::move(model), options, start, SessionImpl::Clock::now());
 }
 
 Session::~Session() = default;
@@ -452,6 +765,11 @@ const std::vector<NodePlacement>& Session::placement() const { return impl_->pla
 const std::vector<CopyPlacement>& Session::copies() const { return impl_->copies(); }
 std::vector<std::string> Session::providers() const { return impl_->provider_names(); }
 std::vector<ProviderProgramStats> Session::provider_statistics() const { return impl_->provider_statistics(); }
+MemoryPlanReport Session::memory_report() const { return impl_->memory_report(); }
+MemoryStats Session::memory_stats() const { return impl_->memory_stats(); }
+std::string Session::executor_name() const { return impl_->executor_name(); }
+std::vector<OpProfile> Session::profile_by_op() const { return impl_->profile_by_op(); }
+std::string Session::end_profiling() { return impl_->end_profiling(); }
 
 std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, const std::vector<std::string>& output_names,
                                  const RunOptions& run_options) const {
@@ -469,6 +787,23 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, con
   }
   return tensors;
 }
+
+void Session::run(IoBinding& binding, const RunOptions& run_options) const {
+  if (binding.session_ != impl_.get()) {
+    throw_error(ErrorCode::kInvalidArgument, impl_->origin() + ": the IoBinding was made for another session");
+  }
+  impl_->run_bound(binding, run_options);
+}
+
+IoBinding::IoBinding(const Session& session) : session_(session.impl_.get()) {
+  inputs_.resize(session_->num_graph_inputs());
+  output_buffers_.resize(session_->num_graph_outputs());
+}
+void IoBinding::bind_input(const std::string& name, const Value& value) { session_->bind_input(*this, name, value); }
+void IoBinding::bind_output(const std::string& name, Tensor buffer) {
+  session_->bind_output(*this, name, std::move(buffer));
+}
+void IoBinding::bind_output(const std::string& name) { session_->bind_output(*this, name, Tensor()); }
 
 std::vector<Value> Session::run_values(const std::map<std::string, Value>& feeds,
                                        const std::vector<std::string>& output_names,

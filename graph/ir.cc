@@ -249,6 +249,17 @@ int64_t Model::opset(const std::string& domain) const {
   return it == opset_imports.end() ? 0 : it->second;
 }
 
+std::string Model::fixed_initializer_feed_error(const std::string& name) const {
+  if (std::find(fixed_initializer_inputs.begin(), fixed_initializer_inputs.end(), name) ==
+      fixed_initializer_inputs.end()) {
+    return {};
+  }
+  return origin + ": feed '" + name + "' names an initializer of this IR version " +
+         std::to_string(ir_version) +
+         " model, which cannot be overridden: below IR version 4 initializers are listed as graph "
+         "inputs but are constants (re-export the model with IR version 4 or later to feed it)";
+}
+
 void topological_sort(Graph& graph, const std::string& origin) {
   const size_t n = graph.nodes.size();
   auto producers = graph.producers();

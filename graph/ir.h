@@ -150,9 +150,17 @@ struct Model {
   std::string producer_version;
   std::string origin;  // file path or caller-given name, for error messages
   std::shared_ptr<Graph> graph;
+  // Below IR version 4 every initializer must also be listed as a graph input, yet no feed may
+  // override it (ONNX Runtime refuses such a feed as an unknown input): the loader removes these
+  // names from the main graph's inputs, so they are constants the optimizer may fold, and keeps
+  // them here so that a feed naming one is told why (fixed_initializer_feed_error).
+  std::vector<std::string> fixed_initializer_inputs;
 
   // Opset of `domain`, or 0 when the model does not import it.
   int64_t opset(const std::string& domain) const;
+  // The one-line error for a feed named `name` that is one of fixed_initializer_inputs; empty
+  // when it is not one.
+  std::string fixed_initializer_feed_error(const std::string& name) const;
 };
 
 // Reorders graph.nodes topologically (stable: keeps file order where the graph allows it).

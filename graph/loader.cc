@@ -475,6 +475,28 @@ void validate_graph(Graph& graph, const ValueScope* outer, const std::string& wh
 
 // --- Whole model -----------------------------------------------------------------------------
 
+// IR versions before 4 require every initializer to be listed as a graph input as well, and such
+// an input cannot be fed (ONNX Runtime's Graph::CanOverrideInitializer is false below IR version
+// 4): the main graph's initializers are constants, which the optimizer may fold. Subgraph inputs
+// stay as they are: a Loop or Scan body binds its inputs by position.
+void fix_listed_initializers(Model& model) {
+  Graph& graph = *model.graph;
+  std::vector<ValueInfo> inputs;
+  for (ValueInfo& v : graph.inputs) {
+    auto it = graph.initializers.find(v.name);
+    if (it == graph.initializers.end()) {
+      inputs.push_back(std::move(v));
+      continue;
+    }
+    // The value is the initializer now, whatever type (or symbolic shape) the input declared.
+    std::vector<Dim> dims;
+    for (int64_t d : it->second.shape().dims()) dims.push_back(Dim::fixed(d));
+    graph.value_types[v.name] = TypeInfo{ValueKind::kTensor, it->second.dtype(), std::move(dims)};
+    model.fixed_initializer_inputs.push_back(v.name);
+  }
+  graph.inputs = std::move(inputs);
+}
+
 Model convert_model(onnx::ModelProto& proto, const std::string& origin, const std::string& base_dir,
                     const LoadOptions& options) {
   Model model;
@@ -521,6 +543,7 @@ Model convert_model(onnx::ModelProto& proto, const std::string& origin, const st
   Converter(origin, base_dir, options).convert_graph(*proto.mutable_graph(), *model.graph, "");
   if (model.graph->name.empty()) model.graph->name = "main";
   validate_graph(*model.graph, nullptr, "", origin);
+  if (model.ir_version < 4) fix_listed_initializers(model);
   return model;
 }
 

@@ -1,8 +1,10 @@
 // Shape rules of neural-network ops: convolutions and pooling windows, Gemm/MatMul, the
 // normalisations with extra statistic outputs, recurrent layers, Resize/Upsample and their
 // quantized and integer variants.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <utility>
 
 #include "graph/shape_inference_internal.h"
 
@@ -461,6 +463,51 @@ void fused_gemm_rule(NodeContext& ctx) {
   ctx.set_shape(0, std::move(y));
 }
 
+// aruntime.FusedMatMul: MatMul of operands of rank >= 2 whose last two axes are swapped first
+// where transA / transB say so.
+void fused_matmul_rule(NodeContext& ctx) {
+  const Dims* a = ctx.shape(0);
+  const Dims* b = ctx.shape(1);
+  if (a == nullptr || b == nullptr) return;
+  if (a->size() < 2 || b->size() < 2) {
+    ctx.fail(ctx.describe_input(0) + " and " + ctx.describe_input(1) + " must have rank >= 2");
+  }
+  auto operand = [&](const Dims& dims, const char* flag) {
+    Dims d(dims);
+    if (ctx.node().attr_int(flag, 0) != 0) std::swap(d[d.size() - 2], d[d.size() - 1]);
+    return d;
+  };
+  const Dims am = operand(*a, "transA");
+  const Dims bm = operand(*b, "transB");
+  const Dim& ka = am[am.size() - 1];
+  const Dim& kb = bm[bm.size() - 2];
+  if (ka.is_static() && kb.is_static() && ka.value != kb.value) {
+    ctx.fail(ctx.describe_input(0) + " and " + ctx.describe_input(1) + " (transA=" +
+             std::to_string(ctx.node().attr_int("transA", 0)) +
+             ", transB=" + std::to_string(ctx.node().attr_int("transB", 0)) +
+             ") have inner dims " + ka.to_string() + " and " + kb.to_string());
+  }
+  const size_t batch_a = am.size() - 2, batch_b = bm.size() - 2;
+  const size_t batch = std::max(batch_a, batch_b);
+  Dims y(batch);
+  for (size_t j = 0; j < batch; ++j) {
+    const size_t from_end = batch - j;
+    const Dim one = Dim::fixed(1);
+    const Dim& da = from_end <= batch_a ? am[batch_a - from_end] : one;
+    const Dim& db = from_end <= batch_b ? bm[batch_b - from_end] : one;
+    std::optional<Dim> d = broadcast_dim(da, db);
+    if (!d) {
+      ctx.fail(ctx.describe_input(0) + " and " + ctx.describe_input(1) +
+               " have batch dims that cannot be broadcast (" + da.to_string() + " vs " +
+               db.to_string() + ")");
+    }
+    y[j] = *d;
+  }
+  y.push_back(am[am.size() - 2]);
+  y.push_back(bm[bm.size() - 1]);
+  ctx.set_shape(0, std::move(y));
+}
+
 }  // namespace
 
 void add_nn_rules(RuleTable& rules) {
@@ -487,6 +534,15 @@ void add_nn_rules(RuleTable& rules) {
   rules["aruntime:FusedGemm"] = fused_gemm_rule;
   rules["aruntime:LayerNormalization"] = layer_norm_rule;
   rules["aruntime:Gelu"] = [](NodeContext& ctx) { same_shape_as_input(ctx); };
+  rules["aruntime:RMSNormalization"] = [](NodeContext& ctx) { same_shape_as_input(ctx); };
+  // SkipLayerNormalization: Y and the optional residual sum (output 1) have X's shape.
+  rules["aruntime:SkipLayerNormalization"] = [](NodeContext& ctx) {
+    const Dims* x = ctx.shape(0);
+    if (x == nullptr) return;
+    ctx.set_shape(0, *x);
+    ctx.set_shape(1, *x);
+  };
+  rules["aruntime:FusedMatMul"] = fused_matmul_rule;
   // aruntime.Attention: Q's shape with V's last axis.
   rules["aruntime:Attention"] = [](NodeContext& ctx) {
     const Dims* q = ctx.shape(0);

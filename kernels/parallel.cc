@@ -10,7 +10,7 @@ namespace aruntime::kernels {
 
 int64_t available_parallelism() { return std::max(1, tbb::this_task_arena::max_concurrency()); }
 
-void parallel_for(int64_t n, int64_t cost_per_item, const std::function<void(int64_t, int64_t)>& fn) {
+void parallel_for(int64_t n, int64_t cost_per_item, FunctionRef<void(int64_t, int64_t)> fn) {
   if (n <= 0) return;
   constexpr int64_t kMinWorkPerTask = 32 * 1024;
   const int64_t cost = std::max<int64_t>(1, cost_per_item);

@@ -76,6 +76,21 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, Device device) {
   return t;
 }
 
+Tensor Tensor::adopt(DataType dtype, Shape shape, void* data, Allocator& owner) {
+  if (dtype == DataType::kUndefined || dtype == DataType::kString) {
+    throw_error(ErrorCode::kInvalidArgument, "Tensor::adopt: not for undefined or string tensors");
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.num_elements_ = t.shape_.num_elements();
+  t.device_ = owner.device();
+  t.allocator_ = &owner;
+  t.buffer_ = std::shared_ptr<void>(data, [&owner](void* q) { owner.deallocate(q); });
+  t.data_ = data;
+  return t;
+}
+
 Tensor Tensor::reshaped(Shape new_shape) const {
   Tensor t = *this;
   t.shape_ = std::move(new_shape);

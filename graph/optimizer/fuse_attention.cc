@@ -6,10 +6,22 @@
 // c_q * c_k * c (or / c), which keeps the [Sq, Sk] scores of one head in cache instead of writing
 // four full tensors. Only fires when Q, K', V have one rank and the same leading (batch, head) axes
 // and the mask does not broadcast the scores to a larger shape.
+//
+// Masks: an additive mask (BERT's (1 - mask) * -10000, the Where(mask, -inf, 0) that torch's
+// nn.MultiheadAttention and scaled_dot_product_attention build from a boolean mask, a causal
+// triangle) is absorbed as the op's mask input when its shape broadcasts into the scores' (each dim
+// 1 or the scores' own, no extra axes: a key-padding mask [B, 1, 1, Sk] over heads and queries).
+// The masked_fill form Where(cond, fill, scores) (or Where(cond, scores, fill)) becomes the
+// additive mask Where(cond, fill, 0), a new node before the Attention, when fill is -inf or at most
+// -1e30: adding such a fill to any score below 1e22 in magnitude gives exactly the fill, so the
+// softmax sees what masked_fill gave it, fully masked rows included (a fill of -1e9 would not:
+// rows masked completely would come out as softmax(scores) instead of uniform).
+#include <cmath>
 #include <numeric>
 
 #include "graph/optimizer/fuse_common.h"
 #include "graph/optimizer/fused_domain.h"
+#include "graph/optimizer/graph_edit.h"
 #include "graph/optimizer/passes.h"
 
 namespace aruntime::optimizer {
@@ -33,6 +45,31 @@ bool same_leading_dims(const Graph& graph, const std::string& a, const std::stri
     if (!equal) return false;
   }
   return true;
+}
+
+// `mask` has a known shape that broadcasts into `target`'s without adding axes: each of its dims,
+// aligned from the right, is 1 or the target's dim (the same size or the same symbol).
+bool broadcasts_into(const Graph& graph, const std::string& mask, const std::string& target) {
+  const TypeInfo* tm = graph.find_type(mask);
+  const TypeInfo* tt = graph.find_type(target);
+  if (tm == nullptr || tt == nullptr || !tm->shape || !tt->shape) return false;
+  const auto& md = *tm->shape;
+  const auto& td = *tt->shape;
+  if (md.size() > td.size()) return false;
+  for (size_t i = 1; i <= md.size(); ++i) {
+    const Dim& dm = md[md.size() - i];
+    const Dim& dt = td[td.size() - i];
+    if (dm.is_static() && dm.value == 1) continue;
+    const bool equal = dm.is_static() ? dt.is_static() && dm.value == dt.value
+                                      : !dm.symbol.empty() && dm.symbol == dt.symbol;
+    if (!equal) return false;
+  }
+  return true;
+}
+
+// A masked_fill value that any realistic score plus the fill rounds to exactly (see the header).
+bool exact_fill(double fill) {
+  return (std::isinf(fill) && fill < 0) || (std::isfinite(fill) && fill <= -1e30);
 }
 
 class FuseAttention final : public GraphPass {
@@ -108,6 +145,10 @@ class FuseAttention final : public GraphPass {
       if (auto sc = scaled(graph, index, p)) p = sc->operand;
       return index.producer(p, "MatMul").has_value();
     };
+    // masked_fill: Where(cond, fill, product) or Where(cond, product, fill).
+    std::string fill_cond;
+    double fill = 0;
+    bool fill_when_true = true;
     if (auto add = index.producer(scores, "Add")) {
       const Node& a = graph.nodes[*add];
       if (a.inputs.size() != 2) return false;
@@ -115,8 +156,28 @@ class FuseAttention final : public GraphPass {
       if (!is_product(a.inputs[k])) return false;
       product = a.inputs[k];
       mask = a.inputs[1 - k];
-      if (!same_shape(graph, scores, product)) return false;  // the mask would broadcast the scores
+      // The mask must not broadcast the scores to a larger shape, nor add axes to them.
+      const int64_t mask_rank = rank_of(graph, mask);
+      if (mask_rank < 0 || mask_rank > rank) return false;
+      if (!broadcasts_into(graph, mask, product) && !same_shape(graph, scores, product))
+        return false;
       pattern.push_back(*add);
+    } else if (auto where = index.producer(scores, "Where")) {
+      const Node& w = graph.nodes[*where];
+      if (w.inputs.size() != 3) return false;
+      for (size_t k = 1; k <= 2 && fill_cond.empty(); ++k) {
+        auto c = scalar_constant(graph, w.inputs[3 - k]);
+        if (!is_product(w.inputs[k]) || !c || !exact_fill(*c)) continue;
+        product = w.inputs[k];
+        fill = *c;
+        fill_when_true = k == 2;
+        fill_cond = w.inputs[0];
+      }
+      if (fill_cond.empty() || element_type(graph, fill_cond) != DataType::kBool ||
+          !broadcasts_into(graph, fill_cond, product)) {
+        return false;
+      }
+      pattern.push_back(*where);
     }
     if (auto sc = scaled(graph, index, product)) {
       scale *= sc->factor;
@@ -165,11 +226,43 @@ class FuseAttention final : public GraphPass {
     if (!index.replaceable(pattern, *out)) return false;
 
     const std::string y = graph.nodes[*out].outputs[0];
+    const std::string attention_name = graph.nodes[*out].name;
+    // The masked_fill's additive form, Where(cond, fill, 0), made from new constants (the
+    // pattern's own go with it).
+    std::optional<Node> mask_node;
+    if (!fill_cond.empty()) {
+      auto scalar = [&](double value) {
+        return type == DataType::kFloat32 ? Tensor::scalar(static_cast<float>(value))
+                                          : Tensor::scalar(value);
+      };
+      const std::string fill_value = fresh_value_name(graph, y + "/mask_fill");
+      graph.initializers.emplace(fill_value, scalar(fill));
+      graph.value_types[fill_value] = TypeInfo{ValueKind::kTensor, type, std::vector<Dim>{}};
+      const std::string zero = fresh_value_name(graph, y + "/mask_zero");
+      graph.initializers.emplace(zero, scalar(0.0));
+      graph.value_types[zero] = TypeInfo{ValueKind::kTensor, type, std::vector<Dim>{}};
+      mask = fresh_value_name(graph, y + "/additive_mask");
+      TypeInfo mask_type = *graph.find_type(fill_cond);
+      mask_type.dtype = type;
+      graph.value_types[mask] = mask_type;
+      mask_node = Node{};
+      mask_node->name = attention_name + "/additive_mask";
+      mask_node->op_type = "Where";
+      mask_node->inputs = fill_when_true ? std::vector<std::string>{fill_cond, fill_value, zero}
+                                         : std::vector<std::string>{fill_cond, zero, fill_value};
+      mask_node->outputs = {mask};
+    }
     std::vector<std::string> inputs = {q, k, v};
     if (!mask.empty()) inputs.push_back(mask);
-    Node attention = fused_node("Attention", graph.nodes[*out].name, std::move(inputs), y);
+    Node attention = fused_node("Attention", attention_name, std::move(inputs), y);
     attention.attributes.push_back(float_attribute("scale", static_cast<float>(scale)));
     if (k_transposed) attention.attributes.push_back(int_attribute("k_transposed", 1));
+    if (mask_node) {
+      // Before the pattern goes, so that a constant condition (a causal triangle) stays read.
+      graph.nodes.insert(graph.nodes.begin() + static_cast<std::ptrdiff_t>(*out),
+                         std::move(*mask_node));
+      for (size_t& p : pattern) p += p >= *out ? 1 : 0;
+    }
     replace_pattern(graph, std::move(pattern), std::move(attention));
     return true;
   }

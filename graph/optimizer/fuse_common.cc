@@ -7,6 +7,7 @@
 
 #include "graph/optimizer/fused_domain.h"
 #include "graph/optimizer/graph_edit.h"
+#include "graph/optimizer/pass_context.h"
 
 namespace aruntime::optimizer {
 namespace {
@@ -78,6 +79,19 @@ bool GraphIndex::replaceable(const std::vector<size_t>& pattern, size_t last) co
         if (!members.count(c)) return false;
       }
     }
+  }
+  return may_fuse(graph_, pattern);
+}
+
+bool may_fuse(const Graph& graph, const std::vector<size_t>& pattern) {
+  const PassContext* context = active_pass_context();
+  if (context == nullptr || !context->options.fusion_owner) return true;
+  std::optional<int> owner;
+  for (size_t p : pattern) {
+    if (p >= graph.nodes.size()) return false;
+    const std::optional<int> o = context->options.fusion_owner(graph, graph.nodes[p]);
+    if (!o || (owner && *o != *owner)) return false;
+    owner = o;
   }
   return true;
 }

@@ -31,7 +31,8 @@ class GraphIndex {
 
   // True when the nodes `pattern` can be replaced by one node writing the output 0 of node
   // `last` (a member of `pattern`): every value produced by the other members is neither a graph
-  // output nor read outside the pattern, and `last` produces nothing else that is used.
+  // output nor read outside the pattern, `last` produces nothing else that is used, and may_fuse
+  // allows the nodes together.
   bool replaceable(const std::vector<size_t>& pattern, size_t last) const;
 
  private:
@@ -39,6 +40,12 @@ class GraphIndex {
   std::unordered_map<std::string, NodeIndex> producers_;
   std::unordered_map<std::string, std::vector<NodeIndex>> consumers_;
 };
+
+// True when the optimize() call in progress lets a fusion consume the nodes `pattern` together:
+// after partitioning (OptimizerOptions::fusion_owner) only nodes placed on one provider that runs
+// the fused ops; always otherwise. GraphIndex::replaceable checks it, so a pass that replaces its
+// pattern some other way must call it itself.
+bool may_fuse(const Graph& graph, const std::vector<size_t>& pattern);
 
 // Replaces the nodes `pattern` by `fused`, which takes the place of their last node (so every value
 // it reads is already defined there), then drops the intermediate values' types and the constants

@@ -1,7 +1,9 @@
-// One rewrite of the graph IR, run by the PassManager before partitioning. A pass has a name (to
-// turn it off), a level (1 basic: ONNX-to-ONNX rewrites any runtime could load; 2 extended:
-// fusions into the runtime's own ops), and a rewrite that reports how many changes it made, so
-// the manager can run each level to a fixed point and tell the user what happened.
+// One rewrite of the graph IR, run by the PassManager. A pass has a name (to turn it off), a level
+// (1 basic: ONNX-to-ONNX rewrites any runtime could load; 2 extended: fusions into the runtime's
+// own ops), and a rewrite that reports how many changes it made, so the manager can run each level
+// to a fixed point and tell the user what happened. Level 3 has no passes of its own: a session
+// with a device provider runs the level-2 fusions at level 3, after partitioning, on the nodes of
+// the providers that run the fused ops (OptimizerOptions::fusion_owner; docs/optimizer.md).
 #pragma once
 
 #include <string>
@@ -10,7 +12,7 @@
 
 namespace aruntime::optimizer {
 
-enum class Level { kOff = 0, kBasic = 1, kExtended = 2, kLayout = 3 };
+enum class Level { kOff = 0, kBasic = 1, kExtended = 2, kProviderAware = 3 };
 
 class GraphPass {
  public:

@@ -1,5 +1,6 @@
 #include "graph/optimizer/pass_manager.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -51,13 +52,19 @@ const std::vector<std::unique_ptr<GraphPass>>& builtin_passes() {
     p.push_back(make_fuse_reshape_chains());
     p.push_back(make_div_to_mul());
     p.push_back(make_common_subexpression());
+    p.push_back(make_fuse_qdq());  // first: the fusions below would take its float ops
     p.push_back(make_fuse_conv_add());
     p.push_back(make_fuse_conv_activation());
     p.push_back(make_fuse_matmul_add());
     p.push_back(make_fuse_gemm_activation());
     p.push_back(make_fuse_gelu());
     p.push_back(make_fuse_layer_normalization());
+    // After fuse_layer_normalization: the normalizations it writes take their residual Add too.
+    p.push_back(make_fuse_skip_layer_normalization());
+    p.push_back(make_fuse_rms_normalization());
     p.push_back(make_fuse_attention());
+    // After fuse_attention, which absorbs the Kᵀ of attention blocks itself.
+    p.push_back(make_fuse_transpose_matmul());
     return p;
   }();
   return passes;
@@ -79,9 +86,9 @@ OptimizationReport optimize(Model& model, const OptimizerOptions& options) {
   OptimizationReport report;
   report.nodes_before = model.graph->nodes.size();
   std::map<std::string, int> counts;
-  for (int level = static_cast<int>(Level::kBasic); level <= static_cast<int>(options.level) &&
-                                                    level <= static_cast<int>(Level::kExtended);
-       ++level) {
+  const int first = std::max(static_cast<int>(options.first_level), static_cast<int>(Level::kBasic));
+  const int last = std::min(static_cast<int>(options.level), static_cast<int>(Level::kExtended));
+  for (int level = first; level <= last; ++level) {
     for (int round = 0; round < options.max_iterations; ++round) {
       int changes = 0;
       for (const auto& pass : builtin_passes()) {
@@ -96,7 +103,8 @@ OptimizationReport optimize(Model& model, const OptimizerOptions& options) {
     }
   }
   for (const auto& pass : builtin_passes()) {
-    if (static_cast<int>(pass->level()) <= static_cast<int>(options.level) && !options.disabled.count(pass->name())) {
+    const int level = static_cast<int>(pass->level());
+    if (level >= first && level <= last && !options.disabled.count(pass->name())) {
       report.passes.push_back({pass->name(), counts[pass->name()]});
     }
   }

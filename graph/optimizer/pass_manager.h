@@ -3,7 +3,9 @@
 // the passes.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,8 +16,14 @@
 namespace aruntime::optimizer {
 
 struct OptimizerOptions {
-  Level level = Level::kExtended;   // highest level to run (kLayout runs after partitioning)
-  std::set<std::string> disabled;   // pass names to skip
+  Level level = Level::kExtended;     // highest level to run (kProviderAware adds no passes)
+  Level first_level = Level::kBasic;  // lowest level to run
+  std::set<std::string> disabled;     // pass names to skip
+  // Set for the fusions a session runs after partitioning (level 3): the provider a node is placed
+  // on, or nullopt for a node that fusions must leave alone (another provider's, or a subgraph's).
+  // A fusion consumes only nodes with a value, all the same (fuse_common.h: may_fuse). Unset:
+  // every node, all alike.
+  std::function<std::optional<int>(const Graph& graph, const Node& node)> fusion_owner;
   int max_iterations = 16;          // rounds per level before the manager stops looking
   // constant_folding runs nodes through this (the session's host providers); nullptr: no folding.
   const NodeEvaluator* evaluator = nullptr;

@@ -31,6 +31,9 @@ std::unique_ptr<GraphPass> make_common_subexpression();
 
 // Level 2 (fusions into the aruntime domain, fused_domain.h; kernels in
 // providers/cpu/ops/fused_ops.cc):
+// DQ -> Conv/MatMul/Gemm [-> Relu] -> Q (QDQ-format quantized models) becomes QLinearConv or
+// QLinearMatMul (standard ONNX ops).
+std::unique_ptr<GraphPass> make_fuse_qdq();
 // Conv + Add/Sum of a same-shape tensor becomes FusedConv with a residual input.
 std::unique_ptr<GraphPass> make_fuse_conv_add();
 // Conv (or FusedConv) + Relu/Clip/Sigmoid/HardSigmoid/HardSwish/LeakyRelu/Tanh/Gelu, or SiLU/Swish
@@ -44,7 +47,17 @@ std::unique_ptr<GraphPass> make_fuse_gemm_activation();
 std::unique_ptr<GraphPass> make_fuse_gelu();
 // ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add become LayerNormalization.
 std::unique_ptr<GraphPass> make_fuse_layer_normalization();
-// MatMul(Q, Kᵀ) [scaled] [+ mask] -> Softmax -> MatMul(., V) becomes aruntime.Attention.
+// Add(x, skip) [+ bias] -> LayerNormalization becomes SkipLayerNormalization (the sum stays an
+// output when something else reads it).
+std::unique_ptr<GraphPass> make_fuse_skip_layer_normalization();
+// x * 1/Sqrt(ReduceMean(x^2) + eps) [* gamma] becomes RMSNormalization (ONNX from opset 23, else
+// aruntime).
+std::unique_ptr<GraphPass> make_fuse_rms_normalization();
+// MatMul(Q, Kᵀ) [scaled] [+ mask | masked_fill] -> Softmax -> MatMul(., V) becomes
+// aruntime.Attention.
 std::unique_ptr<GraphPass> make_fuse_attention();
+// A Transpose swapping the last two axes of a MatMul/Gemm/FusedGemm operand becomes its
+// transA/transB (MatMul: FusedMatMul, or Gemm for 2-D operands).
+std::unique_ptr<GraphPass> make_fuse_transpose_matmul();
 
 }  // namespace aruntime::optimizer

@@ -55,6 +55,10 @@ class Tensor {
 
   // Non-owning view of caller memory; the caller keeps `data` alive while the tensor is used.
   static Tensor wrap(DataType dtype, Shape shape, void* data, Device device = Device::cpu());
+  // Owning tensor over `data`, which `owner` handed out for it (at least byte_size() bytes, not a
+  // string tensor); owner.deallocate(data) runs when the last copy goes. For allocators that lay
+  // memory out ahead of time (the memory plan) and so allocate before the tensor exists.
+  static Tensor adopt(DataType dtype, Shape shape, void* data, Allocator& owner);
   // Host tensor holding a copy of `values`.
   template <typename T>
   static Tensor from_vector(Shape shape, const std::vector<T>& values);
@@ -73,6 +77,8 @@ class Tensor {
   Device device() const { return device_; }
   // The allocator that owns the buffer, or nullptr for a wrapped view of caller memory.
   const Allocator* allocator() const { return allocator_; }
+  // How many tensors share this buffer (0 for views of caller memory).
+  long buffer_use_count() const { return buffer_.use_count(); }
 
   void* raw_data() { return data_; }
   const void* raw_data() const { return data_; }

@@ -4,16 +4,17 @@
     test_cli.py ARUNTIME [WORK_DIR]
 
 Builds tiny models with onnx.helper, computes reference outputs with onnxruntime, and checks the
-`run`, `test`, `bench`, `inspect` and `providers` commands, their error reporting (one stderr line
-starting with "aruntime: error:", exit 1 for model/run failures, 2 for usage errors) and, when
-tests/models/make_malformed_models.py exists, that every malformed model it writes is refused
-cleanly. Models and outputs go to a new folder inside WORK_DIR (kept for inspection), or to a
+`run`, `test`, `bench`, `inspect` and `providers` commands (with the memory plan, executor and
+profiling options), their error reporting (one stderr line starting with "aruntime: error:",
+exit 1 for model/run failures, 2 for usage errors) and, when tests/models/make_malformed_models.py
+exists, that every malformed model it writes is refused cleanly. Models and outputs go to a new folder inside WORK_DIR (kept for inspection), or to a
 temporary folder that is removed afterwards.
 """
 
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -479,6 +480,279 @@ class PlacementTest(CliTestCase):
         self.assert_one_error_line(cli("explain", self.cnn, "--providers", "npu,cpu",
                                        "--provider-option", "npu:precision=int4"), 1, "precision")
         self.assert_one_error_line(cli("explain", self.cnn, "--assign", "conv1"), 2, "--assign")
+
+
+def make_branches_model(path):
+    """Three independent branches of x (Tanh, Sigmoid, Neg->Abs), each followed by a MatMul, then
+    Concat: work the parallel executor may run side by side. Static 8x32 input."""
+    rng = np.random.default_rng(29)
+    inits = [numpy_helper.from_array(rng.standard_normal((32, 16)).astype(np.float32) * 0.2, f"w{i}")
+             for i in range(3)]
+    nodes = [
+        helper.make_node("Tanh", ["x"], ["a0"], name="tanh"),
+        helper.make_node("MatMul", ["a0", "w0"], ["a1"], name="mm_a"),
+        helper.make_node("Sigmoid", ["x"], ["b0"], name="sigmoid"),
+        helper.make_node("MatMul", ["b0", "w1"], ["b1"], name="mm_b"),
+        helper.make_node("Neg", ["x"], ["c0"], name="neg"),
+        helper.make_node("Abs", ["c0"], ["c1"], name="abs"),
+        helper.make_node("MatMul", ["c1", "w2"], ["c2"], name="mm_c"),
+        helper.make_node("Concat", ["a1", "b1", "c2"], ["y"], name="concat", axis=1),
+        helper.make_node("Softmax", ["y"], ["p"], name="softmax", axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "branches", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [8, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [8, 48]),
+         helper.make_tensor_value_info("p", TensorProto.FLOAT, [8, 48])], inits)
+    return save_model(graph, path)
+
+
+BYTES = r"(?:[\d.]+ [KMGT]iB \()?(\d+) bytes"
+
+
+def figure(pattern, text):
+    """The exact byte count printed after `pattern` ("planned activation peak: 10.0 KiB (10240
+    bytes)" -> 10240)."""
+    match = re.search(pattern + ": " + BYTES, text)
+    if match is None:
+        raise AssertionError(f"no '{pattern}' figure in {text!r}")
+    return int(match.group(1))
+
+
+class MemoryAndProfilingTest(CliTestCase):
+    """inspect --memory, the memory and executor options, bench's memory fields and --per-op, and
+    --profile traces."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = WORK / "memory"
+        cls.cnn = make_cnn_model(cls.dir / "cnn.onnx")
+        cls.mlp = make_mlp_model(cls.dir / "mlp.onnx")
+        cls.branches = make_branches_model(cls.dir / "branches.onnx")
+        cls.cnn_weight_bytes = sum(numpy_helper.to_array(t).nbytes
+                                   for t in onnx.load(str(cls.cnn)).graph.initializer)
+
+    def inspect_memory(self, model, *options):
+        result = cli("inspect", model, "--memory", *options)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        return result.stdout
+
+    def test_inspect_memory_of_a_static_model(self):
+        out = self.inspect_memory(self.cnn, "--opt-level", 0)
+        self.assertRegex(out, r"(?m)^  cpu:$")
+        peak = figure("planned activation peak", out)
+        naive = figure("without reuse", out)
+        # Every intermediate of Conv-Relu-MaxPool-Conv-Relu-Flatten-Gemm is planned; r1
+        # (1x8x16x16 floats = 8192 bytes) and p1 (1x8x8x8 = 2048) are alive together at the
+        # pool, so the peak is at least their sum, and reuse keeps it below one buffer each.
+        self.assertGreaterEqual(peak, 8192 + 2048)
+        self.assertLess(peak, naive)
+        self.assertEqual(figure("weights", out), self.cnn_weight_bytes)
+        self.assertRegex(out, r"reuse ratio: \d+\.\d\dx")
+        self.assertRegex(out, r"(?m)^    peak at node: \S+$")
+        # Relu computes r1 in place over c1, so the one buffer may go by either name.
+        self.assertRegex(out, r"(?m)^      (c1|r1)\s+8\.00 KiB \(8192 bytes\)$")
+        self.assertIn("every intermediate size is known", out)
+        self.assertNotIn("--dim", out)
+
+    def test_inspect_memory_of_a_dynamic_model_with_and_without_dim(self):
+        out = self.inspect_memory(self.mlp)
+        self.assertIn("sizes depend on the inputs", out)
+        self.assertIn("h2", out)  # the fused fc1's output, [batch, 8]
+        self.assertIn("--dim NAME=VALUE (symbolic: batch)", out)
+
+        out = self.inspect_memory(self.mlp, "--dim", "batch=64")
+        self.assertIn("dims: batch=64", out)
+        self.assertNotIn("sizes depend on the inputs", out)
+        self.assertIn("every intermediate size is known", out)
+        # h2 is float32[64,8]: 2048 bytes, alive at the peak.
+        self.assertRegex(out, r"(?m)^      h2\s+2\.00 KiB \(2048 bytes\)$")
+        self.assertGreaterEqual(figure("planned activation peak", out), 2048)
+        self.assert_one_error_line(cli("inspect", self.mlp, "--memory", "--dim", "bach=2"), 1,
+                                   "'bach'")
+
+    def test_inspect_memory_without_a_plan(self):
+        out = self.inspect_memory(self.cnn, "--no-memory-plan")
+        self.assertIn("off (--no-memory-plan)", out)
+
+    def test_max_activation_bytes(self):
+        peak = figure("planned activation peak", self.inspect_memory(self.cnn))
+        line = self.assert_one_error_line(cli("run", self.cnn, "--max-activation-bytes", 1024), 1,
+                                          "over the cap of 1024 bytes", "--max-activation-bytes")
+        self.assertIn(f"{peak} bytes", line)
+        # Suffixes are binary: 1K is the same cap.
+        self.assert_one_error_line(cli("run", self.cnn, "--max-activation-bytes", "1K"), 1,
+                                   "over the cap of 1024 bytes")
+        result = cli("run", self.cnn, "--max-activation-bytes", peak)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_one_error_line(cli("run", self.cnn, "--max-activation-bytes", "lots"), 2,
+                                   "--max-activation-bytes")
+
+    def test_no_memory_plan_and_inter_op_threads_give_the_same_outputs(self):
+        x = np.random.default_rng(8).standard_normal((8, 32)).astype(np.float32)
+        np.save(self.dir / "branches_x.npy", x)
+        expected = reference(self.branches, {"x": x})
+        variants = {
+            "sequential": (),
+            "parallel": ("--inter-op-threads", 2, "--threads", 2),
+            "parallel_budget": ("--inter-op-threads", 0),
+            "no_plan": ("--no-memory-plan",),
+            "parallel_no_plan": ("--inter-op-threads", 3, "--no-memory-plan"),
+        }
+        outputs = {}
+        for tag, options in variants.items():
+            out = self.dir / f"branches_{tag}"
+            result = cli("run", self.branches, "--input", f"x={self.dir / 'branches_x.npy'}",
+                         "--output-dir", out, *options)
+            self.assertEqual(result.returncode, 0, f"{tag}: {result.stderr}")
+            outputs[tag] = [read_pb(out / f"output_{k}.pb")[1] for k in range(2)]
+        for tag, arrays in outputs.items():
+            for k in range(2):
+                # The executor and the memory plan change where values live and when nodes run,
+                # never what they compute: bit-identical to the sequential run.
+                np.testing.assert_array_equal(arrays[k], outputs["sequential"][k], err_msg=tag)
+                np.testing.assert_allclose(arrays[k], expected[k], rtol=1e-5, atol=1e-6,
+                                           err_msg=tag)
+
+    def test_executor_option_errors(self):
+        for value in ("-1", "two", "99999"):
+            self.assert_one_error_line(cli("run", self.cnn, "--inter-op-threads", value), 2,
+                                       "--inter-op-threads")
+        self.assert_one_error_line(cli("inspect", self.cnn, "--profile", self.dir / "p.json"), 2,
+                                   "'--profile'")
+        self.assert_one_error_line(cli("run", self.cnn, "--per-op"), 2, "'--per-op'")
+
+    def test_bench_json_memory_fields(self):
+        runs = 1 + 2 + 5  # first run, warmup, iterations
+        result = cli("bench", self.cnn, "--json", "--iterations", 5, "--warmup", 2, "--opt-level", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        inspected = self.inspect_memory(self.cnn, "--opt-level", 0)
+        self.assertEqual(report["planned_peak_bytes"], figure("planned activation peak", inspected))
+        self.assertEqual(report["weights_bytes"], self.cnn_weight_bytes)
+        self.assertTrue(report["memory_plan_complete"])
+        self.assertEqual(report["executor"], "sequential")
+        # The process holds at least the binary and the model: over a MiB, under a GiB.
+        self.assertGreater(report["peak_rss_bytes"], 1 << 20)
+        self.assertLess(report["peak_rss_bytes"], 1 << 30)
+        stats = report["memory_stats"]
+        self.assertEqual(stats["runs_planned"], runs)  # a static plan serves every run
+        self.assertEqual(stats["runs_recorded"], 0)
+        self.assertEqual(stats["values_fallback"], 0)
+        self.assertGreater(stats["values_planned"], 0)
+        self.assertEqual(stats["values_planned"] % runs, 0)
+        self.assertEqual([a["name"] for a in stats["arenas"]], ["cpu"])
+        for arena in stats["arenas"]:
+            self.assertLessEqual(arena["reserved_bytes"], arena["peak_reserved_bytes"])
+            self.assertLessEqual(arena["peak_in_use_bytes"], arena["peak_reserved_bytes"])
+        self.assertNotIn("per_op", report)
+
+        result = cli("bench", self.mlp, "--json", "--iterations", 3, "--warmup", 0,
+                     "--inter-op-threads", 2, "--threads", 2)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["executor"], "parallel")
+        # batch is unset: sizes depend on the inputs, and the first run records them.
+        self.assertFalse(report["memory_plan_complete"])
+        self.assertEqual(report["memory_stats"]["runs_recorded"], 1)
+
+    def test_bench_text_memory_lines(self):
+        result = cli("bench", self.cnn, "--iterations", 2, "--warmup", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stdout, r"(?m)^executor: sequential$")
+        self.assertRegex(result.stdout, r"(?m)^memory: planned activation peak [\d.]+ KiB, weights "
+                                        r"[\d.]+ KiB, peak RSS [\d.]+ MiB$")
+        self.assertRegex(result.stdout, r"(?m)^runs: 3 planned, 0 recorded; values: \d+ planned, "
+                                        r"0 from the arena instead$")
+
+    def test_bench_per_op(self):
+        runs = 1 + 1 + 4
+        result = cli("bench", self.branches, "--per-op", "--iterations", 4, "--warmup", 1,
+                     "--opt-level", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"time per op type over {runs} profiled runs", result.stdout)
+        table = result.stdout.split("time per op type")[1].splitlines()[2:]
+        rows = {fields[0]: fields for fields in (line.split() for line in table)}
+        # 9 nodes of 7 op types, each node once per run.
+        self.assertEqual(set(rows), {"MatMul", "Tanh", "Sigmoid", "Neg", "Abs", "Concat", "Softmax"})
+        self.assertEqual(rows["MatMul"][1:3], ["cpu", str(3 * runs)])
+        self.assertEqual(rows["Tanh"][2], str(runs))
+
+        result = cli("bench", self.branches, "--per-op", "--json", "--iterations", 4, "--warmup", 1,
+                     "--opt-level", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["profiled_runs"], runs)
+        per_op = report["per_op"]
+        self.assertEqual(sum(op["calls"] for op in per_op), 9 * runs)
+        totals = [op["total_ms"] for op in per_op]
+        self.assertEqual(totals, sorted(totals, reverse=True))
+        self.assertAlmostEqual(sum(op["percent"] for op in per_op), 100.0, delta=0.5)
+        self.assertTrue(all(op["provider"] == "cpu" for op in per_op))
+
+    def load_trace(self, path, result):
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr.strip(), f"profile written to {path}")
+        with open(path) as f:
+            trace = json.load(f)
+        events = trace["traceEvents"]
+        complete = [e for e in events if e["ph"] == "X"]
+        for e in complete:
+            self.assertEqual(e["pid"], 1)
+            self.assertGreaterEqual(e["ts"], 0)
+            self.assertGreaterEqual(e["dur"], 0)
+        names = {e["tid"]: e["args"]["name"] for e in events
+                 if e["ph"] == "M" and e["name"] == "thread_name"}
+        self.assertTrue(all(e["tid"] in names for e in complete))
+        return complete
+
+    def test_profile_of_run_and_bench(self):
+        path = self.dir / "run_trace.json"
+        events = self.load_trace(path, cli("run", self.branches, "--profile", path,
+                                           "--opt-level", 0))
+        phases = [e["name"] for e in events if e["cat"] == "session"]
+        for phase in ("load", "optimize", "partition", "plan"):
+            self.assertIn(phase, phases)
+        nodes = [e for e in events if e["cat"] == "node"]
+        self.assertEqual(sorted(e["name"] for e in nodes),
+                         sorted(["tanh", "mm_a", "sigmoid", "mm_b", "neg", "abs", "mm_c", "concat",
+                                 "softmax"]))
+        concat = next(e for e in nodes if e["name"] == "concat")
+        self.assertEqual(concat["args"]["op_type"], "Concat")
+        self.assertEqual(concat["args"]["provider"], "cpu")
+        self.assertEqual(concat["args"]["input_shapes"], ["float32[8,16]"] * 3)
+        self.assertEqual(concat["args"]["output_shapes"], ["float32[8,48]"])
+        self.assertEqual(concat["args"]["run"], 0)
+        # Phases have a track of their own.
+        self.assertTrue({e["tid"] for e in events if e["cat"] == "session"}.isdisjoint(
+            {e["tid"] for e in nodes}))
+
+        path = self.dir / "bench_trace.json"
+        runs = 1 + 1 + 3
+        events = self.load_trace(path, cli("bench", self.branches, "--profile", path, "--opt-level",
+                                           0, "--iterations", 3, "--warmup", 1,
+                                           "--inter-op-threads", 2, "--threads", 2))
+        nodes = [e for e in events if e["cat"] == "node"]
+        per_node = {}
+        for e in nodes:
+            per_node.setdefault(e["name"], []).append(e["args"]["run"])
+        self.assertEqual(len(per_node), 9)
+        for name, run_ids in per_node.items():
+            self.assertEqual(sorted(run_ids), list(range(runs)), name)
+
+    def test_profile_names_copies_between_device_memories(self):
+        path = self.dir / "npu_trace.json"
+        events = self.load_trace(path, cli("run", self.cnn, "--providers", "npu,cpu", "--profile",
+                                           path))
+        copies = [e for e in events if e["cat"] == "node" and e["args"]["provider"] == "copy"]
+        self.assertTrue(copies, "no copy step in the trace")
+        for e in copies:
+            self.assertTrue(e["args"]["op_type"].startswith("aruntime.internal."), e)
+            self.assertEqual(e["args"]["input_shapes"], e["args"]["output_shapes"])
+
+    def test_profile_to_an_unwritable_path_fails(self):
+        path = self.dir / "no_such_dir" / "trace.json"
+        self.assert_one_error_line(cli("run", self.cnn, "--profile", path), 1, str(path))
 
 
 class ErrorReportingTest(CliTestCase):

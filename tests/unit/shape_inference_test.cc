@@ -392,6 +392,66 @@ TEST(ShapeInference, NormalizationStatistics) {
   EXPECT_EQ(g.shape("sm"), "[b,s,64]");
 }
 
+// The optimizer's own ops (domain aruntime; contracts in providers/cpu/ops/fused_ops.cc), as
+// models saved by `aruntime optimize` hold them. Expected shapes follow those contracts by hand.
+TEST(ShapeInference, FusedNormalizationsKeepTheInputShape) {
+  ShapeGraph g;
+  g.input("x", "float32", "[b,s,64]").input("skip", "float32", "[b,s,64]");
+  g.input("gamma", "float32", "[64]");
+  g.node("RMSNormalization", {"x", "gamma"}, {"rms"}, {attr_int("axis", -1)}, "aruntime");
+  g.node("SkipLayerNormalization", {"x", "skip", "gamma", "gamma"}, {"sln", "sum"}, {},
+         "aruntime");
+  g.node("SkipLayerNormalization", {"x", "skip", "gamma"}, {"sln_only"}, {}, "aruntime");
+  g.node("SkipLayerNormalization", {"x", "skip", "gamma"}, {"", "sum_only"}, {}, "aruntime");
+  g.infer();
+  EXPECT_EQ(g.shape("rms"), "[b,s,64]");
+  EXPECT_EQ(g.shape("sln"), "[b,s,64]");
+  EXPECT_EQ(g.shape("sum"), "[b,s,64]");
+  EXPECT_EQ(g.shape("sln_only"), "[b,s,64]");
+  EXPECT_EQ(g.shape("sum_only"), "[b,s,64]");
+}
+
+TEST(ShapeInference, FusedMatMulSwapsTheLastAxesBeforeBroadcasting) {
+  ShapeGraph g;
+  g.input("a", "float32", "[2,1,3,4]").input("b", "float32", "[5,4,6]");
+  g.input("at", "float32", "[2,1,4,3]").input("bt", "float32", "[5,6,4]");
+  g.input("q", "float32", "[batch,heads,seq,64]").input("k", "float32", "[batch,heads,seq,64]");
+  g.input("m", "float32", "[8,16]");
+  g.node("FusedMatMul", {"a", "b"}, {"plain"}, {}, "aruntime");
+  g.node("FusedMatMul", {"at", "b"}, {"ta"}, {attr_int("transA", 1)}, "aruntime");
+  g.node("FusedMatMul", {"a", "bt"}, {"tb"}, {attr_int("transB", 1)}, "aruntime");
+  g.node("FusedMatMul", {"at", "bt"}, {"tab"}, {attr_int("transA", 1), attr_int("transB", 1)},
+         "aruntime");
+  // Attention scores Q·Kᵀ with K read transposed.
+  g.node("FusedMatMul", {"q", "k"}, {"scores"}, {attr_int("transB", 1)}, "aruntime");
+  g.node("FusedMatMul", {"m", "m"}, {"gram"}, {attr_int("transA", 1)}, "aruntime");
+  g.infer();
+  // MatMul of [2,1,3,4] and [5,4,6]: batch [2,1] and [5] broadcast to [2,5], rows 3, cols 6.
+  EXPECT_EQ(g.shape("plain"), "[2,5,3,6]");
+  EXPECT_EQ(g.shape("ta"), "[2,5,3,6]");
+  EXPECT_EQ(g.shape("tb"), "[2,5,3,6]");
+  EXPECT_EQ(g.shape("tab"), "[2,5,3,6]");
+  EXPECT_EQ(g.shape("scores"), "[batch,heads,seq,seq]");
+  EXPECT_EQ(g.shape("gram"), "[16,16]");  // mᵀ [16,8] · m [8,16]
+}
+
+TEST(ShapeInference, FusedMatMulInnerMismatchAndVectorsAreAnInvalidModel) {
+  ShapeGraph g;
+  g.input("a", "float32", "[3,4]").input("b", "float32", "[3,4]");
+  g.node("FusedMatMul", {"a", "b"}, {"y"}, {attr_int("transB", 0)}, "aruntime");
+  expect_error([&] { g.infer(); }, ErrorCode::kInvalidModel,
+               {"FusedMatMul_0", "'a' [3,4]", "'b' [3,4]", "inner dims 4 and 3"});
+  ShapeGraph v;
+  v.input("a", "float32", "[4]").input("b", "float32", "[4,3]");
+  v.node("FusedMatMul", {"a", "b"}, {"y"}, {}, "aruntime");
+  expect_error([&] { v.infer(); }, ErrorCode::kInvalidModel, {"FusedMatMul_0", "rank >= 2"});
+  ShapeGraph batch;
+  batch.input("a", "float32", "[2,3,4]").input("b", "float32", "[5,3,4]");
+  batch.node("FusedMatMul", {"a", "b"}, {"y"}, {attr_int("transB", 1)}, "aruntime");
+  expect_error([&] { batch.infer(); }, ErrorCode::kInvalidModel,
+               {"FusedMatMul_0", "cannot be broadcast", "2 vs 5"});
+}
+
 TEST(ShapeInference, RecurrentLayers) {
   ShapeGraph g;
   g.input("x", "float32", "[seq,batch,32]")

@@ -1,11 +1,14 @@
 // aruntime bench: session creation time, first-run time and steady-state latency.
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 
 #include "tools/aruntime/commands.h"
 #include "tools/aruntime/feeds.h"
 #include "tools/aruntime/json_text.h"
 #include "tools/aruntime/latency_stats.h"
+#include "tools/aruntime/session_reports.h"
 #include "tools/aruntime/session_setup.h"
 #include "tools/aruntime/tensor_text.h"
 
@@ -13,6 +16,8 @@ namespace aruntime::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr size_t kPerOpShown = 15;
 
 double elapsed_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -26,7 +31,79 @@ struct BenchResult {
   LatencySummary latency;
   std::vector<ProviderProgramStats> programs;  // read after the timed runs
   size_t copies_per_run = 0;
+  std::string executor;
+  MemoryPlanReport memory;
+  MemoryStats memory_stats;  // after the timed runs
+  uint64_t peak_rss_bytes = 0;
+  int profiled_runs = 0;
+  std::vector<OpProfile> per_op;  // --per-op, largest first
 };
+
+// Share of all profiled node time, in percent.
+double percent_of_node_time(const OpProfile& op, const std::vector<OpProfile>& all) {
+  double total = 0;
+  for (const OpProfile& p : all) total += p.total_ms;
+  return total > 0 ? 100.0 * op.total_ms / total : 0.0;
+}
+
+std::string memory_stats_json(const MemoryStats& stats) {
+  std::string out = "{\"arenas\": [";
+  for (size_t i = 0; i < stats.arenas.size(); ++i) {
+    const MemoryStats::Arena& a = stats.arenas[i];
+    out += std::string(i ? ", " : "") + "{\"name\": " + json_string(a.name) +
+           ", \"reserved_bytes\": " + std::to_string(a.reserved_bytes) +
+           ", \"peak_reserved_bytes\": " + std::to_string(a.peak_reserved_bytes) +
+           ", \"in_use_bytes\": " + std::to_string(a.in_use_bytes) +
+           ", \"peak_in_use_bytes\": " + std::to_string(a.peak_in_use_bytes) + "}";
+  }
+  return out + "], \"values_planned\": " + std::to_string(stats.values_planned) +
+         ", \"values_fallback\": " + std::to_string(stats.values_fallback) +
+         ", \"runs_planned\": " + std::to_string(stats.runs_planned) +
+         ", \"runs_recorded\": " + std::to_string(stats.runs_recorded) +
+         ", \"cached_plans\": " + std::to_string(stats.cached_plans) + "}";
+}
+
+std::string per_op_json(const std::vector<OpProfile>& ops) {
+  std::string out = "[";
+  for (size_t i = 0; i < ops.size() && i < kPerOpShown; ++i) {
+    out += std::string(i ? ", " : "") + "{\"op_type\": " + json_string(ops[i].op_type) +
+           ", \"provider\": " + json_string(ops[i].provider) +
+           ", \"calls\": " + std::to_string(ops[i].calls) +
+           ", \"total_ms\": " + json_number(ops[i].total_ms) +
+           ", \"percent\": " + json_number(percent_of_node_time(ops[i], ops)) + "}";
+  }
+  return out + "]";
+}
+
+std::string padded(const std::string& text, size_t width) {
+  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+}
+
+std::string fixed_text(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof(buffer), "%.*f", decimals, value);
+  return buffer;
+}
+
+void print_per_op_text(const BenchResult& result) {
+  const std::vector<OpProfile>& ops = result.per_op;
+  std::cout << "time per op type over " << result.profiled_runs << " profiled runs (top "
+            << std::min(kPerOpShown, ops.size()) << " of " << ops.size() << "):\n";
+  size_t op_width = 2, provider_width = 8;
+  for (size_t i = 0; i < ops.size() && i < kPerOpShown; ++i) {
+    op_width = std::max(op_width, ops[i].op_type.size());
+    provider_width = std::max(provider_width, ops[i].provider.size());
+  }
+  std::cout << "  " << padded("op", op_width + 2) << padded("provider", provider_width + 2)
+            << padded("calls", 9) << padded("total ms", 12) << "% of node time\n";
+  for (size_t i = 0; i < ops.size() && i < kPerOpShown; ++i) {
+    std::cout << "  " << padded(ops[i].op_type, op_width + 2)
+              << padded(ops[i].provider, provider_width + 2)
+              << padded(std::to_string(ops[i].calls), 9)
+              << padded(fixed_text(ops[i].total_ms, 3), 12)
+              << fixed_text(percent_of_node_time(ops[i], ops), 1) << "\n";
+  }
+}
 
 std::string programs_json(const std::vector<ProviderProgramStats>& programs) {
   std::string out = "[";
@@ -52,7 +129,18 @@ void print_json(const BenchArgs& bench, const BenchResult& result) {
             << ", \"mean_ms\": " << json_number(l.mean) << ", \"p90_ms\": " << json_number(l.p90)
             << ", \"p99_ms\": " << json_number(l.p99) << ", \"max_ms\": " << json_number(l.max)
             << ", \"copies_per_run\": " << result.copies_per_run
-            << ", \"device_programs\": " << programs_json(result.programs) << "}" << std::endl;
+            << ", \"device_programs\": " << programs_json(result.programs)
+            << ", \"executor\": " << json_string(result.executor)
+            << ", \"planned_peak_bytes\": " << result.memory.planned_peak_bytes
+            << ", \"weights_bytes\": " << result.memory.weights_bytes
+            << ", \"memory_plan_complete\": " << (result.memory.complete ? "true" : "false")
+            << ", \"peak_rss_bytes\": " << result.peak_rss_bytes
+            << ", \"memory_stats\": " << memory_stats_json(result.memory_stats);
+  if (bench.per_op) {
+    std::cout << ", \"profiled_runs\": " << result.profiled_runs
+              << ", \"per_op\": " << per_op_json(result.per_op);
+  }
+  std::cout << "}" << std::endl;
 }
 
 void print_text(const BenchArgs& bench, const BenchResult& result) {
@@ -74,6 +162,22 @@ void print_text(const BenchArgs& bench, const BenchResult& result) {
     }
     std::cout << "\n";
   }
+  const MemoryStats& stats = result.memory_stats;
+  std::cout << "executor: " << result.executor << "\n"
+            << "memory: planned activation peak " << byte_units(result.memory.planned_peak_bytes)
+            << (result.memory.complete ? ""
+                                       : " (sizes depend on the inputs: planned per input shape)")
+            << ", weights " << byte_units(result.memory.weights_bytes) << ", peak RSS "
+            << byte_units(result.peak_rss_bytes) << "\n";
+  for (const MemoryStats::Arena& a : stats.arenas) {
+    std::cout << "arena " << a.name << ": reserved " << byte_units(a.reserved_bytes) << " (peak "
+              << byte_units(a.peak_reserved_bytes) << "), in use at peak "
+              << byte_units(a.peak_in_use_bytes) << "\n";
+  }
+  std::cout << "runs: " << stats.runs_planned << " planned, " << stats.runs_recorded
+            << " recorded; values: " << stats.values_planned << " planned, "
+            << stats.values_fallback << " from the arena instead\n";
+  if (bench.per_op) print_per_op_text(result);
   std::cout.flush();
 }
 
@@ -88,7 +192,9 @@ int bench_command(const std::vector<std::string>& args) {
   const Environment env = make_environment(bench.verbosity);
   BenchResult result;
   const Clock::time_point load_start = Clock::now();
-  const Session session(env, bench.model, make_session_options(bench.session));
+  SessionOptions options = make_session_options(bench.session);
+  if (bench.per_op) options.enable_profiling = true;
+  Session session(env, bench.model, options);
   result.load_ms = elapsed_ms(load_start);
   result.providers = session.providers();
   result.threads = session.intra_op_threads();
@@ -109,11 +215,18 @@ int bench_command(const std::vector<std::string>& args) {
   result.latency = summarize_latencies(std::move(samples));
   result.programs = session.provider_statistics();
   result.copies_per_run = session.copies().size();
+  result.executor = session.executor_name();
+  result.memory = session.memory_report();
+  result.memory_stats = session.memory_stats();
+  result.peak_rss_bytes = peak_rss_bytes();
+  result.profiled_runs = 1 + bench.warmup + bench.iterations;
+  if (bench.per_op) result.per_op = session.profile_by_op();
   if (bench.json) {
     print_json(bench, result);
   } else {
     print_text(bench, result);
   }
+  finish_profiling(session);
   return 0;
 }
 

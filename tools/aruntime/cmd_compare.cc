@@ -94,8 +94,11 @@ std::string num(double v) {
   return buf;
 }
 
-// Sessions with a provider other than the CPU leave out the level-2 fusions (core/session.cc); when
-// either side has one, both do, so that both optimize the graph alike.
+// A session with a provider other than the CPU fuses only the nodes placed on the CPU (level 3,
+// after partitioning: core/session.cc), while a CPU-only one fuses them all, so the intermediate
+// values of the device's nodes would be missing from the reference run. When either side has a
+// device, both leave the fusions out (the same pass names turn off level 2 and level 3), so that
+// both optimize the graph alike and every node's values are compared.
 SessionArgs without_fusions_if_either_has_a_device(SessionArgs session, const CompareArgs& args) {
   auto has_device = [](const std::vector<std::string>& providers) {
     return std::any_of(providers.begin(), providers.end(),

@@ -4,6 +4,7 @@
 
 #include "tools/aruntime/commands.h"
 #include "tools/aruntime/feeds.h"
+#include "tools/aruntime/session_reports.h"
 #include "tools/aruntime/session_setup.h"
 #include "tools/aruntime/tensor_files.h"
 #include "tools/aruntime/tensor_text.h"
@@ -17,13 +18,12 @@ int run_command(const std::vector<std::string>& args) {
     return 0;
   }
   const Environment env = make_environment(run.verbosity);
-  const Session session(env, run.model, make_session_options(run.session));
+  Session session(env, run.model, make_session_options(run.session));
   check_dim_names(session, run.session.dims);
   const PreparedFeeds feeds = prepare_feeds(session, run.inputs, run.session.dims, run.seed);
 
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<Value> outputs =
-      session.run_values(feeds.values);
+  const std::vector<Value> outputs = session.run_values(feeds.values);
   const double run_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
@@ -52,6 +52,7 @@ int run_command(const std::vector<std::string>& args) {
       std::cout << "wrote " << path << "\n";
     }
   }
+  finish_profiling(session);
   return 0;
 }
 

@@ -17,7 +17,22 @@ const OptionSpec kVerbose{"--verbose", "", "show the runtime's log on stderr (tw
 const OptionSpec kProviders{"--providers", "LIST",
                             "execution providers in order of preference, comma-separated "
                             "(e.g. cpu); cpu is appended as the fallback"};
-const OptionSpec kThreads{"--threads", "N", "intra-op threads (default 0: one per core)"};
+const OptionSpec kThreads{"--threads", "N",
+                          "the session's thread budget, shared by kernels' parallel loops and "
+                          "parallel branches (default 0: one per core)"};
+const OptionSpec kInterOpThreads{"--inter-op-threads", "N",
+                                 "nodes that may run at once: 1 = sequential executor (default), "
+                                 "more = parallel executor running independent branches within "
+                                 "the thread budget, 0 = as many as the budget"};
+const OptionSpec kMaxActivationBytes{"--max-activation-bytes", "BYTES",
+                                     "fail when the planned intermediate-value memory exceeds "
+                                     "BYTES (suffixes K, M, G: KiB, MiB, GiB; default: no cap)"};
+const OptionSpec kNoMemoryPlan{"--no-memory-plan", "",
+                               "allocate every intermediate value from the arena as the run needs "
+                               "it instead of laying them out in a planned block (docs/memory.md)"};
+const OptionSpec kProfile{"--profile", "FILE",
+                          "write a Chrome trace JSON of session phases and every node of every "
+                          "run to FILE (chrome://tracing, Perfetto)"};
 const OptionSpec kDim{"--dim", "NAME=VALUE",
                       "value of a symbolic input dimension (unset symbolic or unknown dims are 1)",
                       true};
@@ -49,7 +64,8 @@ const OptionSpec kDisablePass{"--disable-pass", "NAME", "skip the optimizer pass
 
 // Options of every command that creates a session, after its own.
 std::vector<OptionSpec> with_session_options(std::vector<OptionSpec> specs) {
-  for (const OptionSpec* spec : {&kProviders, &kThreads, &kAssign, &kNoFallback, &kProviderOption,
+  for (const OptionSpec* spec : {&kProviders, &kThreads, &kInterOpThreads, &kMaxActivationBytes,
+                                 &kNoMemoryPlan, &kAssign, &kNoFallback, &kProviderOption,
                                  &kMinDeviceGroup, &kMinFlopsPerByte, &kOptLevel, &kDisablePass}) {
     bool present = false;
     for (const OptionSpec& s : specs) present = present || s.name == spec->name;
@@ -60,11 +76,12 @@ std::vector<OptionSpec> with_session_options(std::vector<OptionSpec> specs) {
 }
 
 const std::vector<OptionSpec>& run_specs() {
-  static const std::vector<OptionSpec> specs = with_session_options({
-      kInput,
-      {"--output-dir", "DIR", "write each output to DIR/output_K.pb (and output_K.npy)"},
-      kDim,
-      kSeed});
+  static const std::vector<OptionSpec> specs = with_session_options(
+      {kInput,
+       {"--output-dir", "DIR", "write each output to DIR/output_K.pb (and output_K.npy)"},
+       kDim,
+       kSeed,
+       kProfile});
   return specs;
 }
 
@@ -76,18 +93,25 @@ const std::vector<OptionSpec>& test_specs() {
 }
 
 const std::vector<OptionSpec>& bench_specs() {
-  static const std::vector<OptionSpec> specs = with_session_options({
-      kInput,
-      kDim,
-      kSeed,
-      {"--warmup", "N", "untimed runs after the first run (default 5)"},
-      {"--iterations", "N", "timed runs (default 50)"},
-      {"--json", "", "print one JSON object instead of text"}});
+  static const std::vector<OptionSpec> specs = with_session_options(
+      {kInput,
+       kDim,
+       kSeed,
+       {"--warmup", "N", "untimed runs after the first run (default 5)"},
+       {"--iterations", "N", "timed runs (default 50)"},
+       {"--json", "", "print one JSON object instead of text"},
+       {"--per-op", "",
+        "profile the runs and list the 15 op types (per provider) taking the most time"},
+       kProfile});
   return specs;
 }
 
 const std::vector<OptionSpec>& inspect_specs() {
-  static const std::vector<OptionSpec> specs = with_session_options({kDim});
+  static const std::vector<OptionSpec> specs = with_session_options(
+      {kDim,
+       {"--memory", "",
+        "show the memory plan instead: per device memory the planned activation peak, weights, "
+        "the no-reuse total and the values alive at the peak"}});
   return specs;
 }
 
@@ -128,6 +152,26 @@ const std::vector<OptionSpec>& optimize_specs() {
        "with --external-data: initializers of at least BYTES go to the data file (default 1024)"},
       kVerbose};
   return specs;
+}
+
+// "4096", "64K", "1.5M", "2GiB": a byte count, the suffixes binary (K = 1024).
+uint64_t parse_byte_count(std::string_view text, std::string_view option) {
+  static const std::pair<std::string_view, uint64_t> kSuffixes[] = {
+      {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
+      {"K", 1ull << 10},   {"M", 1ull << 20},   {"G", 1ull << 30}};
+  for (const auto& [suffix, scale] : kSuffixes) {
+    if (text.size() > suffix.size() && text.ends_with(suffix)) {
+      const std::string_view number = text.substr(0, text.size() - suffix.size());
+      const double value = parse_double(number, option, 0);
+      const double bytes = value * static_cast<double>(scale);
+      if (bytes >= 18446744073709551615.0) {
+        throw UsageError("option " + std::string(option) + ": " + std::string(text) +
+                         " is too large");
+      }
+      return static_cast<uint64_t>(bytes);
+    }
+  }
+  return parse_uint64(text, option);
 }
 
 void read_common(const ParsedArgs& parsed, CommonArgs& common) {
@@ -171,6 +215,19 @@ void read_session(const ParsedArgs& parsed, SessionArgs& session) {
     session.opt_level = static_cast<int>(parse_int(parsed.value_or(kOptLevel.name, ""), kOptLevel.name, 0, 3));
   }
   session.disabled_passes = parsed.values(kDisablePass.name);
+  if (parsed.has(kInterOpThreads.name)) {
+    session.inter_op_threads = static_cast<int>(
+        parse_int(parsed.value_or(kInterOpThreads.name, ""), kInterOpThreads.name, 0, kMaxThreads));
+  }
+  if (parsed.has(kMaxActivationBytes.name)) {
+    session.max_activation_bytes =
+        parse_byte_count(parsed.value_or(kMaxActivationBytes.name, ""), kMaxActivationBytes.name);
+  }
+  session.no_memory_plan = parsed.has(kNoMemoryPlan.name);
+  if (parsed.has(kProfile.name)) {
+    session.profile_file = parsed.value_or(kProfile.name, "");
+    if (session.profile_file.empty()) throw UsageError("option --profile: the file name is empty");
+  }
   for (const std::string& text : parsed.values(kDim.name)) {
     auto [name, value] = split_name_value(text, kDim.name, kDim.value_name);
     const int64_t dim =
@@ -268,6 +325,7 @@ BenchArgs parse_bench_args(const std::vector<std::string>& args) {
         parse_int(parsed.value_or("--iterations", ""), "--iterations", 1, kMaxIterations));
   }
   bench.json = parsed.has("--json");
+  bench.per_op = parsed.has("--per-op");
   read_session(parsed, bench.session);
   return bench;
 }
@@ -278,6 +336,7 @@ InspectArgs parse_inspect_args(const std::vector<std::string>& args) {
   read_common(parsed, inspect);
   if (inspect.help) return inspect;
   inspect.model = single_positional(parsed, "inspect", "MODEL");
+  inspect.memory = parsed.has("--memory");
   read_session(parsed, inspect.session);
   return inspect;
 }
@@ -359,7 +418,7 @@ std::string run_help() {
       "min/max/mean. Inputs not given with --input are filled with random data of the declared\n"
       "type and shape (seeded, so runs repeat): floats uniform in [-1, 1], integers in [0, 10),\n"
       "bools and short strings at random. Symbolic or unknown dimensions are 1 unless --dim\n"
-      "sets them.",
+      "sets them. --profile writes a Chrome trace of the session and the run.",
       run_specs());
 }
 
@@ -379,8 +438,11 @@ std::string bench_help() {
   return help_text(
       "aruntime bench MODEL [options]",
       "Measures session creation (load), the first run, then --iterations timed runs after\n"
-      "--warmup untimed ones, and prints min/median/mean/p90/p99/max latency in milliseconds.\n"
-      "Inputs are filled as in 'aruntime run'.",
+      "--warmup untimed ones, and prints min/median/mean/p90/p99/max latency in milliseconds,\n"
+      "then the executor, the planned activation peak and weights (see 'aruntime inspect\n"
+      "--memory'), the process's peak resident memory and how runs used the plan and the arena.\n"
+      "--per-op profiles the runs and lists the op types that took the most time. Inputs are\n"
+      "filled as in 'aruntime run'.",
       bench_specs());
 }
 
@@ -389,7 +451,10 @@ std::string inspect_help() {
       "aruntime inspect MODEL [options]",
       "Prints the model's IR version, producer, opsets, inputs and outputs (symbolic dimensions\n"
       "by name), an operator histogram, its initializers, and which provider runs each node\n"
-      "(with the reasons earlier providers declined it).",
+      "(with the reasons earlier providers declined it). With --memory it prints the memory plan\n"
+      "instead: per device memory the planned activation peak, the weights, what every value in\n"
+      "its own buffer would take, the node at the peak and the largest values alive there. Sizes\n"
+      "that depend on the inputs are planned at run time; --dim fixes them up front.",
       inspect_specs());
 }
 

@@ -31,6 +31,10 @@ struct SessionArgs {
   double min_flops_per_byte = -1;   // --min-flops-per-byte; -1: the library's default
   int opt_level = -1;                     // --opt-level; -1: the library's default
   std::vector<std::string> disabled_passes;  // --disable-pass
+  int inter_op_threads = -1;                 // --inter-op-threads; -1: the library's default
+  uint64_t max_activation_bytes = 0;         // --max-activation-bytes; 0: no cap
+  bool no_memory_plan = false;               // --no-memory-plan
+  std::string profile_file;                  // --profile (run and bench)
 };
 
 struct InputFileArg {
@@ -65,11 +69,13 @@ struct BenchArgs : CommonArgs {
   int warmup = kDefaultWarmup;
   int iterations = kDefaultIterations;
   bool json = false;
+  bool per_op = false;  // --per-op: profile the timed runs and list the costliest ops
   SessionArgs session;
 };
 
 struct InspectArgs : CommonArgs {
   std::string model;
+  bool memory = false;  // --memory: the memory plan instead of structure and placement
   SessionArgs session;
 };
 

@@ -37,6 +37,13 @@ SessionOptions make_session_options(const SessionArgs& args) {
   if (args.min_flops_per_byte >= 0) options.placement.min_flops_per_copied_byte = args.min_flops_per_byte;
   if (args.opt_level >= 0) options.optimization.level = args.opt_level;
   options.optimization.disabled_passes = args.disabled_passes;
+  if (args.inter_op_threads >= 0) options.inter_op_threads = args.inter_op_threads;
+  options.memory.max_activation_bytes = args.max_activation_bytes;
+  options.memory.plan = !args.no_memory_plan;
+  if (!args.profile_file.empty()) {
+    options.enable_profiling = true;
+    options.profile_file = args.profile_file;
+  }
   return options;
 }
 

@@ -118,6 +118,9 @@ class BinaryArithmeticKernel final : public OpKernel {
  public:
   explicit BinaryArithmeticKernel(const KernelInfo&) {}
 
+  // Elementwise: element i is read before it is written, so the output may take over input 0
+  // when the planner finds it dies here and has the output's size (hence its shape).
+  int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& a = ctx.required_input(0);
@@ -243,6 +246,9 @@ class FloatSpanKernel final : public OpKernel {
  public:
   explicit FloatSpanKernel(const KernelInfo&) {}
 
+  // Elementwise: element i is read before it is written, so the output may take over input 0
+  // when the planner finds it dies here and has the output's size (hence its shape).
+  int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const bool handled = kernels::dispatch_type(kernels::FloatTypes{}, x.dtype(), [&](auto tag) {
@@ -276,6 +282,9 @@ class ScalarMapKernel final : public OpKernel {
  public:
   explicit ScalarMapKernel(const KernelInfo& info) : op_(info) {}
 
+  // Elementwise: element i is read before it is written, so the output may take over input 0
+  // when the planner finds it dies here and has the output's size (hence its shape).
+  int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const bool handled = kernels::dispatch_type(Types{}, x.dtype(), [&](auto tag) {

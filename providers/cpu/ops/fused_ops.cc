@@ -1,7 +1,8 @@
 // The runtime's own fused operators, domain "aruntime" version 1 (graph/optimizer/fused_domain.h).
 // The optimizer's level-2 passes create them (docs/optimizer.md lists which pattern becomes which
 // op); model files carry them only as `aruntime optimize` saved them. Each class below starts with
-// its op's contract. T is float32 or float64; float16/bfloat16 inputs are computed in float32.
+// its op's contract: FusedConv, FusedGemm, FusedMatMul, Gelu, LayerNormalization, RMSNormalization,
+// SkipLayerNormalization, Attention. T is float32 or float64; float16/bfloat16 inputs are computed in float32.
 #include <algorithm>
 
 #include "graph/optimizer/fused_domain.h"
@@ -249,10 +250,22 @@ class Gelu final : public HalfAsFloat32Kernel {
 // earlier opsets. Attributes axis (default -1) and epsilon (default 1e-5): each row of the axes
 // [axis, rank) is normalised with its mean and population variance (accumulated in double), then
 // scaled and shifted; Scale and B have exactly the dims X.shape[axis:].
-class LayerNormalization final : public HalfAsFloat32Kernel {
+//
+// RMSNormalization(X, Scale) -> Y: ONNX RMSNormalization-23 for models of earlier opsets, with the
+// same attributes and Scale's dims as above: y = x / sqrt(mean(x^2) + epsilon) * Scale over each
+// row of the axes [axis, rank), the mean of squares accumulated in double.
+//
+// SkipLayerNormalization(X, Skip, Gamma, Beta?, Bias?) -> Y, Sum?: the residual sum and the
+// LayerNormalization after it. Sum = X + Skip (+ Bias), Y = LayerNormalization(Sum, Gamma, Beta)
+// with the attributes axis and epsilon as above. Skip has exactly X's shape; Gamma, Beta and Bias
+// have exactly the dims X.shape[axis:]. Output 1, when requested, is the sum itself (the residual
+// that a pre-LN block passes on); it is computed in T, as the Add it replaces does.
+class AxisNormalization : public HalfAsFloat32Kernel {
  public:
-  explicit LayerNormalization(const KernelInfo& info)
-      : axis_(info.node().attr_int("axis", -1)),
+  AxisNormalization(const KernelInfo& info, bool center, bool skip)
+      : center_(center),
+        skip_(skip),
+        axis_(info.node().attr_int("axis", -1)),
         epsilon_(info.node().attr_float("epsilon", 1e-5f)) {
     if (epsilon_ < 0) bad_attribute(info.node(), "attribute epsilon is negative");
   }
@@ -270,37 +283,189 @@ class LayerNormalization final : public HalfAsFloat32Kernel {
     const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
     const std::vector<int64_t> normalized(x.shape().dims().begin() + static_cast<int64_t>(axis),
                                           x.shape().dims().end());
-    auto parameter = [&](size_t index, const char* name) -> std::vector<double> {
-      const Tensor* t = index == 1 ? &ctx.required_input(1) : ctx.input(index);
-      if (t == nullptr) return {};
-      check_same_type(node, x, *t, index);
-      if (t->shape().dims() != normalized) {
+    auto check_shape = [&](const Tensor& t, size_t index, const char* name,
+                           const std::vector<int64_t>& dims, const std::string& expected) {
+      check_same_type(node, x, t, index);
+      if (t.shape().dims() != dims) {
         throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": " + name + " has shape " + t->shape().to_string() +
-                        ", expected " + ints_to_string(normalized) + " (X's axes from " +
-                        std::to_string(axis) + ")");
+                    node.describe() + ": " + name + " has shape " + t.shape().to_string() +
+                        ", expected " + ints_to_string(dims) + " (" + expected + "; input " +
+                        std::to_string(index) + ")");
       }
+    };
+    const std::string params_expected = "X's axes from " + std::to_string(axis);
+    // Inputs: X, [Skip,] Scale, [B,] [Bias].
+    const size_t scale_index = skip_ ? 2 : 1;
+    const Tensor* skip = skip_ ? &ctx.required_input(1) : nullptr;
+    if (skip != nullptr) check_shape(*skip, 1, "Skip", x.shape().dims(), "X's shape");
+    auto parameter = [&](size_t index, const char* name, bool required) -> std::vector<double> {
+      const Tensor* t = required ? &ctx.required_input(index) : ctx.input(index);
+      if (t == nullptr) return {};
+      check_shape(*t, index, name, normalized, params_expected);
       return tensor_to_doubles(*t);
     };
-    const std::vector<double> scale = parameter(1, "Scale");
-    const std::vector<double> bias = parameter(2, "B");
+    const std::vector<double> scale = parameter(scale_index, skip_ ? "Gamma" : "Scale", true);
+    const std::vector<double> bias =
+        center_ ? parameter(scale_index + 1, skip_ ? "Beta" : "B", false) : std::vector<double>{};
+    const Tensor* skip_bias = skip_ ? ctx.input(4) : nullptr;
+    if (skip_bias != nullptr) check_shape(*skip_bias, 4, "Bias", normalized, params_expected);
     Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
+    const bool want_sum = skip_ && ctx.num_outputs() > 1 && ctx.output_requested(1);
+    Tensor* sum = want_sum ? &ctx.allocate_output(1, x.shape(), x.dtype()) : nullptr;
     const int64_t rows = x.shape().size_from_to(0, axis);
     const int64_t row_size = x.shape().size_from_to(axis, x.rank());
     if (rows == 0 || row_size == 0) return;
     kernels::RowNormalization options;
     options.epsilon = epsilon_;
+    options.center = center_;
     options.scale = scale.data();
     options.bias = bias.empty() ? nullptr : bias.data();
     options.param_segments = row_size;
     dispatch_float32_or_64(node, x.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      kernels::normalize_rows(x.data<T>(), y.data<T>(), rows, row_size, options);
+      if (!skip_) {
+        kernels::normalize_rows(x.data<T>(), y.data<T>(), rows, row_size, options);
+        return;
+      }
+      // The sum goes to output 1 or, when nobody reads it, to Y itself: normalize_rows reads a
+      // row completely (its statistics) before writing it, so it may work in place.
+      T* s = sum != nullptr ? sum->data<T>() : y.data<T>();
+      const T* px = x.data<T>();
+      const T* pskip = skip->data<T>();
+      const T* pbias = skip_bias != nullptr ? skip_bias->data<T>() : nullptr;
+      kernels::parallel_for(rows, row_size * 8, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+          const int64_t offset = r * row_size;
+          for (int64_t i = 0; i < row_size; ++i) {
+            T v = px[offset + i] + pskip[offset + i];
+            if (pbias != nullptr) v += pbias[i];
+            s[offset + i] = v;
+          }
+          kernels::normalize_rows(s + offset, y.data<T>() + offset, 1, row_size, options);
+        }
+      });
     });
   }
 
+  bool center_;
+  bool skip_;
   int64_t axis_;
   double epsilon_;
+};
+
+class LayerNormalization final : public AxisNormalization {
+ public:
+  explicit LayerNormalization(const KernelInfo& info) : AxisNormalization(info, true, false) {}
+};
+
+class RMSNormalization final : public AxisNormalization {
+ public:
+  explicit RMSNormalization(const KernelInfo& info) : AxisNormalization(info, false, false) {}
+};
+
+class SkipLayerNormalization final : public AxisNormalization {
+ public:
+  explicit SkipLayerNormalization(const KernelInfo& info) : AxisNormalization(info, true, true) {}
+};
+
+// FusedMatMul(A, B) -> Y: Y = alpha * op(A) op(B) with MatMul's numpy batching, where op swaps
+// the last two axes of its operand when the attribute transA (transB) is 1 (default 0), and
+// alpha (default 1) scales the product. Both inputs have rank >= 2 (MatMul's 1-D forms are not
+// part of this op); their batch axes (all but the last two) broadcast as in MatMul.
+class FusedMatMul final : public HalfAsFloat32Kernel {
+ public:
+  explicit FusedMatMul(const KernelInfo& info)
+      : trans_a_(info.node().attr_int("transA", 0) != 0),
+        trans_b_(info.node().attr_int("transB", 0) != 0),
+        alpha_(info.node().attr_float("alpha", 1.0f)) {}
+
+ private:
+  void run(KernelContext& ctx) const override {
+    const Node& node = ctx.node();
+    const Tensor& a = ctx.required_input(0);
+    const Tensor& b = ctx.required_input(1);
+    check_same_type(node, a, b, 1);
+    dispatch_float32_or_64(node, a.dtype(),
+                           [&](auto tag) { run_typed<decltype(tag)>(ctx, a, b); });
+  }
+
+  template <typename T>
+  void run_typed(KernelContext& ctx, const Tensor& a, const Tensor& b) const {
+    const Node& node = ctx.node();
+    const auto& ad = a.shape().dims();
+    const auto& bd = b.shape().dims();
+    if (ad.size() < 2 || bd.size() < 2) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() + ": A and B must have rank >= 2, got shapes " +
+                      a.shape().to_string() + " and " + b.shape().to_string());
+    }
+    const int64_t a_rows = ad[ad.size() - 2], a_cols = ad.back();
+    const int64_t b_rows = bd[bd.size() - 2], b_cols = bd.back();
+    const int64_t m = trans_a_ ? a_cols : a_rows, k = trans_a_ ? a_rows : a_cols;
+    const int64_t kb = trans_b_ ? b_cols : b_rows, n = trans_b_ ? b_rows : b_cols;
+    if (k != kb) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() + ": inner dimensions differ: A " + a.shape().to_string() +
+                      (trans_a_ ? " (transposed)" : "") + " x B " + b.shape().to_string() +
+                      (trans_b_ ? " (transposed)" : ""));
+    }
+    const size_t a_batch_rank = ad.size() - 2, b_batch_rank = bd.size() - 2;
+    const size_t batch_rank = std::max(a_batch_rank, b_batch_rank);
+    std::vector<int64_t> batch(batch_rank), a_stride(batch_rank, 0), b_stride(batch_rank, 0);
+    int64_t a_step = a_rows * a_cols, b_step = b_rows * b_cols;
+    for (size_t i = batch_rank; i-- > 0;) {
+      const size_t from_end = batch_rank - i;
+      const int64_t da = from_end <= a_batch_rank ? ad[a_batch_rank - from_end] : 1;
+      const int64_t db = from_end <= b_batch_rank ? bd[b_batch_rank - from_end] : 1;
+      if (da != db && da != 1 && db != 1) {
+        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": batch dimensions of " +
+                                                     a.shape().to_string() + " and " +
+                                                     b.shape().to_string() + " do not broadcast");
+      }
+      batch[i] = da == 1 ? db : da;
+      if (da != 1) a_stride[i] = a_step;
+      if (db != 1) b_stride[i] = b_step;
+      a_step *= da;
+      b_step *= db;
+    }
+    std::vector<int64_t> out_dims = batch;
+    out_dims.push_back(m);
+    out_dims.push_back(n);
+    Tensor& y = ctx.allocate_output(0, Shape(out_dims), a.dtype());
+    if (y.num_elements() == 0) return;
+    const int64_t batches = Shape(batch).num_elements();
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* py = y.data<T>();
+    const T alpha = static_cast<T>(alpha_);
+    auto product = [&](int64_t i, bool parallel) {
+      int64_t a_off = 0, b_off = 0;
+      for (int64_t rest = i, d = static_cast<int64_t>(batch_rank) - 1; d >= 0; --d) {
+        const int64_t coord = rest % batch[d];
+        rest /= batch[d];
+        a_off += coord * a_stride[d];
+        b_off += coord * b_stride[d];
+      }
+      if (parallel) {
+        kernels::gemm_parallel<T>(trans_a_, trans_b_, m, n, k, alpha, pa + a_off, a_cols,
+                                  pb + b_off, b_cols, T(0), py + i * m * n, n);
+      } else {
+        kernels::gemm<T>(trans_a_, trans_b_, m, n, k, alpha, pa + a_off, a_cols, pb + b_off,
+                         b_cols, T(0), py + i * m * n, n);
+      }
+    };
+    if (batches >= kernels::available_parallelism()) {
+      kernels::parallel_for(batches, m * n * std::max<int64_t>(k, 1),
+                            [&](int64_t begin, int64_t end) {
+                              for (int64_t i = begin; i < end; ++i) product(i, false);
+                            });
+    } else {
+      for (int64_t i = 0; i < batches; ++i) product(i, true);
+    }
+  }
+
+  bool trans_a_, trans_b_;
+  float alpha_;
 };
 
 // Attention(Q, K, V, mask?) -> Y: Y = Softmax(scale * Q Kᵀ + mask) V over the last axis.
@@ -444,6 +609,18 @@ void register_fused_kernels(KernelRegistry& registry) {
                make_kernel<LayerNormalization>(), domain);
   registry.add("Attention", version, version, {0, 1, 2, 3}, types::kFloats,
                make_kernel<Attention>(), domain);
+  registry.add("RMSNormalization", version, version, {0, 1}, types::kFloats,
+               make_kernel<RMSNormalization>(), domain);
+  registry.add("FusedMatMul", version, version, {0, 1}, types::kFloats,
+               make_kernel<FusedMatMul>(), domain);
+  KernelDef skip_norm;
+  skip_norm.domain = domain;
+  skip_norm.op_type = "SkipLayerNormalization";
+  skip_norm.since_version = version;
+  skip_norm.end_version = version;
+  skip_norm.constraints = {{"T", {0, 1, 2, 3, 4}, {0, 1}, types::kFloats}};
+  skip_norm.factory = make_kernel<SkipLayerNormalization>();
+  registry.add(std::move(skip_norm));
 }
 
 }  // namespace aruntime::cpu

@@ -422,6 +422,8 @@ class Dropout final : public OpKernel {
         has_seed_(info.node().has_attribute("seed")),
         seed_(has_seed_ ? info.node().attr_int("seed") : 0) {}
 
+  // In inference the output is the input.
+  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);

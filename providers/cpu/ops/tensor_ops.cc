@@ -22,6 +22,8 @@ class ReshapeKernel final : public OpKernel {
   explicit ReshapeKernel(const KernelInfo& info)
       : allow_zero_(info.opset() >= 14 && info.node().attr_int("allowzero", 0) != 0) {}
 
+  // The output may be a view of the input.
+  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& data = ctx.required_input(0);
@@ -73,6 +75,8 @@ class FlattenKernel final : public OpKernel {
  public:
   explicit FlattenKernel(const KernelInfo& info) : axis_(info.node().attr_int("axis", 1)) {}
 
+  // The output may be a view of the input.
+  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
@@ -118,6 +122,8 @@ class SqueezeKernel final : public OpKernel {
  public:
   explicit SqueezeKernel(const KernelInfo& info) : axes_(info) {}
 
+  // The output may be a view of the input.
+  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
@@ -151,6 +157,8 @@ class UnsqueezeKernel final : public OpKernel {
  public:
   explicit UnsqueezeKernel(const KernelInfo& info) : axes_(info) {}
 
+  // The output may be a view of the input.
+  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
@@ -183,6 +191,8 @@ class UnsqueezeKernel final : public OpKernel {
 class IdentityKernel final : public OpKernel {
  public:
   explicit IdentityKernel(const KernelInfo&) {}
+  // The output may be a view of the input.
+  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   // Any value passes through: tensors (as a view of the same buffer), sequences and optionals.
   void compute(KernelContext& ctx) const override {
     const Value* v = ctx.input_value(0);

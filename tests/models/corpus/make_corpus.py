@@ -113,6 +113,87 @@ def transformer_decoder():
     return onnx_model, [{"tgt": tgt.numpy(), "memory": memory.numpy()}]
 
 
+def bert_encoder():
+    """A small BERT written out as the original model does it (no nn.TransformerEncoder): word,
+    position and token-type embeddings with LayerNorm, then post-LN layers of multi-head
+    self-attention whose padding mask is the classic additive (1 - mask) * -10000 broadcast over
+    heads and query positions, and an exact-erf GELU feed-forward block. The second row of the
+    batch is padded, so the mask matters."""
+    import math
+
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    vocab, hidden, heads, layers, ffn, max_len = 512, 128, 4, 3, 512, 64
+    head_dim = hidden // heads
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
+
+        def split_heads(self, x):  # [B, S, H*D] -> [B, H, S, D]
+            return x.view(x.shape[0], x.shape[1], heads, head_dim).permute(0, 2, 1, 3)
+
+        def forward(self, x, additive_mask):
+            q, k, v = (self.split_heads(f(x)) for f in (self.query, self.key, self.value))
+            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(head_dim)
+            probs = torch.softmax(scores + additive_mask, dim=-1)
+            context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+            return context.view(x.shape[0], x.shape[1], hidden)
+
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = SelfAttention()
+            self.attention_out = nn.Linear(hidden, hidden)
+            self.attention_norm = nn.LayerNorm(hidden, eps=1e-12)
+            self.intermediate = nn.Linear(hidden, ffn)
+            self.output = nn.Linear(ffn, hidden)
+            self.output_norm = nn.LayerNorm(hidden, eps=1e-12)
+
+        def forward(self, x, additive_mask):
+            h = self.attention_norm(x + self.attention_out(self.attention(x, additive_mask)))
+            ff = self.output(nn.functional.gelu(self.intermediate(h)))
+            return self.output_norm(h + ff)
+
+    class Bert(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.word = nn.Embedding(vocab, hidden)
+            self.position = nn.Embedding(max_len, hidden)
+            self.token_type = nn.Embedding(2, hidden)
+            self.embedding_norm = nn.LayerNorm(hidden, eps=1e-12)
+            self.layers = nn.ModuleList(Layer() for _ in range(layers))
+
+        def forward(self, input_ids, attention_mask):
+            positions = torch.arange(input_ids.shape[1]).unsqueeze(0)
+            x = self.word(input_ids) + self.position(positions) + self.token_type(
+                torch.zeros_like(input_ids))
+            x = self.embedding_norm(x)
+            additive_mask = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -10000.0
+            for layer in self.layers:
+                x = layer(x, additive_mask)
+            return x
+
+    model = Bert()
+    # Seeded weights at BERT's initializer scale (normal, std 0.02), LayerNorm near identity.
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "norm" in name:
+                p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
+            else:
+                p.normal_(0.0, 0.02 if p.dim() > 1 else 0.05)
+    batch, seq = 2, 16
+    input_ids = torch.randint(0, vocab, (batch, seq))
+    attention_mask = torch.ones(batch, seq, dtype=torch.int64)
+    attention_mask[1, 11:] = 0
+    onnx_model = torch_export(model, (input_ids, attention_mask), ["input_ids", "attention_mask"],
+                              ["last_hidden_state"])
+    return onnx_model, [{"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()}]
+
+
 def lstm_tagger():
     import torch
 
@@ -483,6 +564,7 @@ MODELS = dict([
     vision("efficientnet_b0", tv("efficientnet_b0")),
     vision("vit_small", small_vit),
     ("transformer_encoder", transformer_encoder),
+    ("bert_encoder", bert_encoder),
     ("transformer_decoder", transformer_decoder),
     ("lstm_tagger", lstm_tagger),
     ("sklearn_random_forest", sklearn_pipeline),

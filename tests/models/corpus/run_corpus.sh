@@ -65,6 +65,17 @@ if [ ${#npu_fp32[@]} -gt 0 ]; then
   "$aruntime" test --providers npu,cpu --provider-option npu:precision=fp32 --rtol 1e-3 --atol 1e-4 \
     "${npu_fp32[@]}" || status=1
 fi
+# The optimizer's done-when on the transformers (docs/optimizer.md): the fused ops that
+# `aruntime optimize` leaves, and level 3 against level 0 (check_fusions.py; SKIPPED when a case
+# was not built).
+fusion_cases=()
+for name in bert_encoder transformer_encoder; do
+  [[ " ${names[*]} " == *" $name "* ]] && fusion_cases+=("$name")
+done
+if [ ${#fusion_cases[@]} -gt 0 ]; then
+  echo "corpus: optimizer fusions:"
+  "$venv/bin/python" "$here/check_fusions.py" "$aruntime" "$out" "${fusion_cases[@]}" || status=1
+fi
 for name in ${expected[@]+"${expected[@]}"}; do
   if result=$("$aruntime" test --rtol 1e-3 --atol 1e-4 "$out/$name" 2>&1); then
     echo "XPASS $name: passes now; take it off tests/models/corpus/expected_fail.txt"
