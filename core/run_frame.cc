@@ -1,5 +1,7 @@
 #include "core/run_frame.h"
 
+#include "core/logging.h"
+
 #include <list>
 #include <new>
 
@@ -159,6 +161,8 @@ Tensor RunFrame::allocate_slot(const ExecutionStep& step, int slot, const Shape&
         return Tensor::adopt(dtype, shape, data, block);
       }
       ++fallback_;
+      log::debug("{}: '{}' ({} bytes) could not take its planned place (offset {}, {} bytes): part of it is still in use",
+                 origin_, plan_.slot_names[slot], bytes, p.offset, p.bytes);
     }
   }
   return Tensor(dtype, shape, *step.allocator);

@@ -239,7 +239,10 @@ class Converter {
       add_initializer(graph, t.name(), where, [&](const std::string& context) {
         return tensor_from_proto(t, base_dir_, context, options_.max_file_bytes);
       });
-      t.clear_raw_data();  // the Tensor holds its own copy; free the proto's early
+      // The Tensor holds its own copy: free the proto's now (clear() would keep the capacity), so
+      // loading peaks near one copy of the weights rather than two.
+      std::string().swap(*t.mutable_raw_data());
+      google::protobuf::RepeatedField<float>().Swap(t.mutable_float_data());
     }
     for (const auto& s : proto.sparse_initializer()) {
       add_initializer(graph, s.values().name(), where, [&](const std::string& context) {
@@ -621,14 +624,15 @@ Model load_file(const std::string& path, const LoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw_error(ErrorCode::kIoError, path + ": cannot open model file: " + std::strerror(errno));
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<uint64_t>(in.gcount()) != size) {
-    throw_error(ErrorCode::kIoError, path + ": read failed after " + std::to_string(in.gcount()) +
-                                         " of " + std::to_string(size) + " bytes");
+  if (size == 0) fail(path, "not a valid ONNX model (empty file)");
+  // Parsed straight from the file: a copy of its bytes in memory would double the load's peak.
+  onnx::ModelProto proto;
+  if (!proto.ParseFromIstream(&in)) {
+    if (in.bad()) throw_error(ErrorCode::kIoError, path + ": read failed: " + std::strerror(errno));
+    fail(path, "not a valid ONNX model (protobuf parse failed)");
   }
   const std::string base_dir = fs::absolute(fs::path(path), ec).parent_path().string();
-  return load_bytes(bytes, path, base_dir, options);
+  return convert_model(proto, path, base_dir, options);
 }
 
 }  // namespace

@@ -482,10 +482,10 @@ void fused_matmul_rule(NodeContext& ctx) {
   const Dim& ka = am[am.size() - 1];
   const Dim& kb = bm[bm.size() - 2];
   if (ka.is_static() && kb.is_static() && ka.value != kb.value) {
-    ctx.fail(ctx.describe_input(0) + " and " + ctx.describe_input(1) + " (transA=" +
-             std::to_string(ctx.node().attr_int("transA", 0)) +
-             ", transB=" + std::to_string(ctx.node().attr_int("transB", 0)) +
-             ") have inner dims " + ka.to_string() + " and " + kb.to_string());
+    ctx.fail(ctx.describe_input(0) + " and " + ctx.describe_input(1) +
+             " (transA=" + std::to_string(ctx.node().attr_int("transA", 0)) +
+             ", transB=" + std::to_string(ctx.node().attr_int("transB", 0)) + ") have inner dims " +
+             ka.to_string() + " and " + kb.to_string());
   }
   const size_t batch_a = am.size() - 2, batch_b = bm.size() - 2;
   const size_t batch = std::max(batch_a, batch_b);

@@ -16,8 +16,10 @@ inline constexpr int64_t kFusedOpset = 1;
 // Every op of the domain. A provider runs the level-3 fusions on its nodes only when it can run
 // all of them (ExecutionProvider::can_run): a fusion cannot know in advance which it will write.
 inline constexpr std::array<const char*, 8> kFusedOps = {
-    "FusedConv",          "FusedGemm",        "FusedMatMul", "Gelu", "LayerNormalization",
-    "SkipLayerNormalization", "RMSNormalization", "Attention"};
+    "FusedConv",          "FusedGemm",
+    "FusedMatMul",        "Gelu",
+    "LayerNormalization", "SkipLayerNormalization",
+    "RMSNormalization",   "Attention"};
 
 // Attribute names of FusedConv and FusedGemm naming their activation (one of Relu, Clip, Sigmoid,
 // HardSigmoid, HardSwish, LeakyRelu, Tanh, Gelu, GeluTanh, Swish) and its float parameters (Clip:

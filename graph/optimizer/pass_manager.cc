@@ -86,7 +86,8 @@ OptimizationReport optimize(Model& model, const OptimizerOptions& options) {
   OptimizationReport report;
   report.nodes_before = model.graph->nodes.size();
   std::map<std::string, int> counts;
-  const int first = std::max(static_cast<int>(options.first_level), static_cast<int>(Level::kBasic));
+  const int first =
+      std::max(static_cast<int>(options.first_level), static_cast<int>(Level::kBasic));
   const int last = std::min(static_cast<int>(options.level), static_cast<int>(Level::kExtended));
   for (int level = first; level <= last; ++level) {
     for (int round = 0; round < options.max_iterations; ++round) {

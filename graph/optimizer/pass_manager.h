@@ -24,7 +24,7 @@ struct OptimizerOptions {
   // A fusion consumes only nodes with a value, all the same (fuse_common.h: may_fuse). Unset:
   // every node, all alike.
   std::function<std::optional<int>(const Graph& graph, const Node& node)> fusion_owner;
-  int max_iterations = 16;          // rounds per level before the manager stops looking
+  int max_iterations = 16;  // rounds per level before the manager stops looking
   // constant_folding runs nodes through this (the session's host providers); nullptr: no folding.
   const NodeEvaluator* evaluator = nullptr;
   // constant_folding leaves a node computed at run time when its outputs would take more than

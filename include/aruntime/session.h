@@ -51,8 +51,10 @@ struct PlacementOptions {
 
 // The graph optimizer (graph/optimizer/, docs/optimizer.md), run once before partitioning.
 struct OptimizationOptions {
-  // 0 off, 1 basic (ONNX-to-ONNX rewrites), 2 extended (fusions into the runtime's own ops),
-  // 3 layout (provider-aware, after partitioning). Default: the highest.
+  // 0 off, 1 basic (ONNX-to-ONNX rewrites), 2 extended (fusions into the runtime's own ops, in
+  // host-only sessions), 3 provider-aware (in a session with a device provider, the level-2
+  // fusions after partitioning, on the nodes placed on providers that run the fused ops; a
+  // host-only session is as at 2). Default: the highest.
   int level = 3;
   std::vector<std::string> disabled_passes;  // by name; an unknown name is an error
 };

@@ -124,6 +124,10 @@ TEST(AllocationCount, WarmRunsOfAStaticCnnWithBoundBuffers) {
   binding.bind_output("y", Tensor::wrap(DataType::kFloat32, Shape{1, 10}, y.data()));
   const long per_run = allocations_per_run(session, binding, 5);
   std::printf("heap allocations per warm run: %ld\n", per_run);
+  // Issue 5 asks for zero. What remains (docs/memory.md): tensor shapes, each planned tensor's
+  // buffer handle, and the per-call geometry vectors of the conv and pooling kernels. This bound
+  // is what the tree measured when it was set; lower it as those go, never raise it.
+  EXPECT_LE(per_run, 160);
   EXPECT_EQ(binding.outputs()[0].tensor().raw_data(), y.data()) << "the bound buffer holds the output";
   EXPECT_EQ(session.memory_stats().values_fallback, 0u);
   // The result equals an unbound run's.

@@ -99,7 +99,7 @@ TEST(ProviderAwareFusion, OnlyTheCpuProviderRunsTheFusedOps) {
   EXPECT_FALSE(cpu->can_run(optimizer::kFusedDomain, "Conv"));
 }
 
-// --- Sessions with the simulated NPU --------------------------------------------------------------
+// --- Sessions with the simulated NPU -------------------------------------------------------
 
 void f64(ModelBuilder& b, const std::string& name, Dims dims, const std::vector<float>& values) {
   auto* t = b.graph()->add_initializer();
@@ -178,7 +178,9 @@ void expect_close_to_level0(const std::string& model, SessionOptions options,
   const auto expected = reference.run(feeds);
   const auto got = fused.run(feeds);
   ASSERT_EQ(expected.size(), got.size());
-  for (size_t i = 0; i < expected.size(); ++i) testing::expect_near(got[i], expected[i], 1e-2, 1e-3);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    testing::expect_near(got[i], expected[i], 1e-2, 1e-3);
+  }
 }
 
 TEST(ProviderAwareFusion, TheCpuPartOfAnNpuSessionIsFusedAndTheNpuPartIsNot) {

@@ -399,8 +399,7 @@ TEST(ShapeInference, FusedNormalizationsKeepTheInputShape) {
   g.input("x", "float32", "[b,s,64]").input("skip", "float32", "[b,s,64]");
   g.input("gamma", "float32", "[64]");
   g.node("RMSNormalization", {"x", "gamma"}, {"rms"}, {attr_int("axis", -1)}, "aruntime");
-  g.node("SkipLayerNormalization", {"x", "skip", "gamma", "gamma"}, {"sln", "sum"}, {},
-         "aruntime");
+  g.node("SkipLayerNormalization", {"x", "skip", "gamma", "gamma"}, {"sln", "sum"}, {}, "aruntime");
   g.node("SkipLayerNormalization", {"x", "skip", "gamma"}, {"sln_only"}, {}, "aruntime");
   g.node("SkipLayerNormalization", {"x", "skip", "gamma"}, {"", "sum_only"}, {}, "aruntime");
   g.infer();

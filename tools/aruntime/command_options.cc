@@ -58,7 +58,7 @@ const OptionSpec kMinFlopsPerByte{"--min-flops-per-byte", "X",
                                   "their boundary stay on the host (default 4; 0: off)"};
 
 const OptionSpec kOptLevel{"--opt-level", "N",
-                           "graph optimizer level: 0 off, 1 basic, 2 extended, 3 layout (default 3; "
+                           "graph optimizer level: 0 off, 1 basic, 2 extended, 3 provider-aware (default 3; "
                            "docs/optimizer.md)"};
 const OptionSpec kDisablePass{"--disable-pass", "NAME", "skip the optimizer pass NAME", true};
 
@@ -143,8 +143,8 @@ const std::vector<OptionSpec>& providers_specs() {
 const std::vector<OptionSpec>& optimize_specs() {
   static const std::vector<OptionSpec> specs = {
       {"--opt-level", "N",
-       "optimizer level: 0 off, 1 basic, 2 extended, 3 layout (default 3; layout passes run at "
-       "session time, so the file gets levels 1-2)"},
+       "optimizer level: 0 off, 1 basic, 2 extended, 3 provider-aware (default 3; level 3 "
+       "runs after partitioning in a session, so the file gets levels 1-2)"},
       kDisablePass,
       {"--external-data", "",
        "store large initializers in OUT.data next to OUT instead of inside it"},

@@ -113,7 +113,7 @@ def transformer_decoder():
     return onnx_model, [{"tgt": tgt.numpy(), "memory": memory.numpy()}]
 
 
-def bert_encoder():
+def bert_encoder(vocab=512, hidden=128, heads=4, layers=3, ffn=512, max_len=64, seq=16):
     """A small BERT written out as the original model does it (no nn.TransformerEncoder): word,
     position and token-type embeddings with LayerNorm, then post-LN layers of multi-head
     self-attention whose padding mask is the classic additive (1 - mask) * -10000 broadcast over
@@ -125,7 +125,6 @@ def bert_encoder():
     from torch import nn
 
     torch.manual_seed(0)
-    vocab, hidden, heads, layers, ffn, max_len = 512, 128, 4, 3, 512, 64
     head_dim = hidden // heads
 
     class SelfAttention(nn.Module):
@@ -185,10 +184,10 @@ def bert_encoder():
                 p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
             else:
                 p.normal_(0.0, 0.02 if p.dim() > 1 else 0.05)
-    batch, seq = 2, 16
+    batch = 2
     input_ids = torch.randint(0, vocab, (batch, seq))
     attention_mask = torch.ones(batch, seq, dtype=torch.int64)
-    attention_mask[1, 11:] = 0
+    attention_mask[1, seq - 5:] = 0  # the second row is padded
     onnx_model = torch_export(model, (input_ids, attention_mask), ["input_ids", "attention_mask"],
                               ["last_hidden_state"])
     return onnx_model, [{"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()}]
@@ -565,6 +564,10 @@ MODELS = dict([
     vision("vit_small", small_vit),
     ("transformer_encoder", transformer_encoder),
     ("bert_encoder", bert_encoder),
+    # BERT-base widths (768 hidden, 12 heads, 3072 FFN) over 4 layers: ~140 MB of weights, for
+    # memory measurements where the runtime's fixed overhead must not dominate.
+    ("bert_base_4_layers", lambda: bert_encoder(vocab=8192, hidden=768, heads=12, layers=4, ffn=3072,
+                                                 max_len=128, seq=64)),
     ("transformer_decoder", transformer_decoder),
     ("lstm_tagger", lstm_tagger),
     ("sklearn_random_forest", sklearn_pipeline),
