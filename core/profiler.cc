@@ -12,6 +12,7 @@
 
 #include "aruntime/status.h"
 #include "aruntime/value.h"
+#include "core/json_escape.h"
 #include "graph/ir.h"
 
 namespace aruntime {
@@ -48,45 +49,6 @@ std::string slot_type(const RunFrame& frame, int slot) {
 
 std::string qualified_op_type(const Node& node) {
   return node.domain.empty() ? node.op_type : node.domain + "." + node.op_type;
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out += escaped;
-        } else {
-          out += c;  // UTF-8 bytes pass through; JSON text is UTF-8
-        }
-    }
-  }
-  out += '"';
 }
 
 void append_json_string_array(std::string& out, const std::vector<std::string>& items) {

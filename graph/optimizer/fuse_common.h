@@ -74,6 +74,12 @@ int64_t rank_of(const Graph& graph, const std::string& value);
 
 // A default-domain node of type `op`.
 bool is_op(const Node& node, std::string_view op);
+// The first axis a ReduceMean with keepdims reduces when its axes (an attribute before opset 18,
+// a constant input from 18) are exactly the trailing ones of a rank-`rank` input, else nullopt:
+// the mean of a LayerNormalization or RMSNormalization pattern.
+std::optional<int64_t> trailing_axis(const Model& model, const Graph& graph, const Node& mean, int64_t rank);
+// `dims` without its leading 1s (the shapes a normalisation's scale may broadcast from).
+std::vector<int64_t> without_leading_ones(std::vector<int64_t> dims);
 // For a two-input node: the index (0 or 1) of the input other than `value`, or nullopt when
 // `value` is not one of exactly two inputs.
 std::optional<size_t> other_input(const Node& node, const std::string& value);

@@ -15,40 +15,6 @@
 namespace aruntime::optimizer {
 namespace {
 
-// The first axis a ReduceMean with keepdims reduces when its axes are exactly the trailing ones
-// of a rank-`rank` input, else nullopt.
-std::optional<int64_t> trailing_axis(const Model& model, const Graph& graph, const Node& mean,
-                                     int64_t rank) {
-  if (mean.attr_int("keepdims", 1) != 1 || mean.outputs.size() != 1) return std::nullopt;
-  std::vector<int64_t> axes;
-  if (model.opset("") >= 18) {
-    if (mean.inputs.size() != 2) return std::nullopt;  // no axes: every axis, noop_with_empty_axes
-    auto t = constant_value(graph, mean.inputs[1]);
-    if (!t || t->dtype() != DataType::kInt64) return std::nullopt;
-    axes = t->to_int64_vector();
-  } else {
-    if (mean.inputs.size() != 1 || !mean.has_attribute("axes")) return std::nullopt;
-    axes = mean.attr_ints("axes");
-  }
-  if (axes.empty()) return std::nullopt;
-  for (int64_t& a : axes) {
-    if (a < -rank || a >= rank) return std::nullopt;
-    if (a < 0) a += rank;
-  }
-  std::sort(axes.begin(), axes.end());
-  for (size_t k = 0; k < axes.size(); ++k) {
-    if (axes[k] != rank - static_cast<int64_t>(axes.size()) + static_cast<int64_t>(k)) {
-      return std::nullopt;
-    }
-  }
-  return axes.front();
-}
-
-std::vector<int64_t> without_leading_ones(std::vector<int64_t> dims) {
-  while (!dims.empty() && dims.front() == 1) dims.erase(dims.begin());
-  return dims;
-}
-
 // The name of a constant with exactly the dims `normalized` holding `name`'s values: `name` itself
 // when it already has them, else a new initializer (`name` may have extra leading ones, as long
 // as it does not outrank x, whose shape the product keeps). Only checks unless `commit`.

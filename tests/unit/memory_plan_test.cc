@@ -95,11 +95,12 @@ class PatternKernel final : public OpKernel {
   int64_t elements_;
 };
 
+// Claims every node with `factory`'s kernels (PatternKernel unless told otherwise).
 class PatternProvider final : public ExecutionProvider {
  public:
-  PatternProvider() : name_("pattern") {
+  explicit PatternProvider(KernelFactory factory = make_kernel<PatternKernel>()) : name_("pattern") {
     def_.op_type = "Pattern";
-    def_.factory = make_kernel<PatternKernel>();
+    def_.factory = std::move(factory);
   }
   const std::string& name() const override { return name_; }
   Device device() const override { return Device::cpu(); }
@@ -337,25 +338,7 @@ TEST(PlannedExecution, UndeclaredViewsFallBackToTheArenaAndStayCorrect) {
     PatternKernel inner_;
     std::string mode_;
   };
-  class SneakyProvider final : public ExecutionProvider {
-   public:
-    SneakyProvider() : name_("sneaky") {
-      def_.op_type = "Pattern";
-      def_.factory = make_kernel<SneakyView>();
-    }
-    const std::string& name() const override { return name_; }
-    Device device() const override { return Device::cpu(); }
-    CapabilityReport capabilities(const GraphView& view) const override {
-      CapabilityReport r;
-      for (NodeIndex i = 0; i < view.num_nodes(); ++i) r.claims.push_back({CapabilityClaim::Kind::kKernel, {i}, &def_});
-      return r;
-    }
-    std::shared_ptr<Allocator> allocator() const override { return cpu_heap_allocator(); }
-
-   private:
-    std::string name_;
-    KernelDef def_;
-  } provider;
+  PatternProvider provider(make_kernel<SneakyView>());
   std::vector<const ExecutionProvider*> eps{&provider};
   auto host = std::make_shared<ArenaAllocator>(cpu_heap_allocator());
   std::vector<Allocator*> arenas{host.get()};

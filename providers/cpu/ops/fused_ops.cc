@@ -409,43 +409,20 @@ class FusedMatMul final : public HalfAsFloat32Kernel {
                       (trans_a_ ? " (transposed)" : "") + " x B " + b.shape().to_string() +
                       (trans_b_ ? " (transposed)" : ""));
     }
-    const size_t a_batch_rank = ad.size() - 2, b_batch_rank = bd.size() - 2;
-    const size_t batch_rank = std::max(a_batch_rank, b_batch_rank);
-    std::vector<int64_t> batch(batch_rank), a_stride(batch_rank, 0), b_stride(batch_rank, 0);
-    int64_t a_step = a_rows * a_cols, b_step = b_rows * b_cols;
-    for (size_t i = batch_rank; i-- > 0;) {
-      const size_t from_end = batch_rank - i;
-      const int64_t da = from_end <= a_batch_rank ? ad[a_batch_rank - from_end] : 1;
-      const int64_t db = from_end <= b_batch_rank ? bd[b_batch_rank - from_end] : 1;
-      if (da != db && da != 1 && db != 1) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": batch dimensions of " +
-                                                     a.shape().to_string() + " and " +
-                                                     b.shape().to_string() + " do not broadcast");
-      }
-      batch[i] = da == 1 ? db : da;
-      if (da != 1) a_stride[i] = a_step;
-      if (db != 1) b_stride[i] = b_step;
-      a_step *= da;
-      b_step *= db;
-    }
-    std::vector<int64_t> out_dims = batch;
+    const MatMulBatches batch = matmul_batches(node, ad, bd, a.shape(), b.shape());
+    std::vector<int64_t> out_dims = batch.dims;
     out_dims.push_back(m);
     out_dims.push_back(n);
     Tensor& y = ctx.allocate_output(0, Shape(out_dims), a.dtype());
     if (y.num_elements() == 0) return;
-    const int64_t batches = Shape(batch).num_elements();
+    const int64_t batches = batch.count();
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* py = y.data<T>();
     const T alpha = static_cast<T>(alpha_);
     auto product = [&](int64_t i, bool parallel) {
       int64_t a_off = 0, b_off = 0;
-      for (int64_t rest = i, d = static_cast<int64_t>(batch_rank) - 1; d >= 0; --d) {
-        const int64_t coord = rest % batch[d];
-        rest /= batch[d];
-        a_off += coord * a_stride[d];
-        b_off += coord * b_stride[d];
-      }
+      batch.offsets(i, a_off, b_off);
       if (parallel) {
         kernels::gemm_parallel<T>(trans_a_, trans_b_, m, n, k, alpha, pa + a_off, a_cols,
                                   pb + b_off, b_cols, T(0), py + i * m * n, n);

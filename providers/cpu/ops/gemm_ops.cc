@@ -75,62 +75,32 @@ class MatMul final : public HalfAsFloat32Kernel {
                                                    b.shape().to_string());
     }
     // Batch dims broadcast numpy-style.
-    const size_t a_batch_rank = a_dims.size() - 2, b_batch_rank = b_dims.size() - 2;
-    const size_t batch_rank = std::max(a_batch_rank, b_batch_rank);
-    std::vector<int64_t> batch(batch_rank), a_stride(batch_rank, 0), b_stride(batch_rank, 0);
-    int64_t a_step = m * k, b_step = k * n;
-    for (size_t i = batch_rank; i-- > 0;) {
-      const size_t from_end = batch_rank - i;
-      const int64_t da = from_end <= a_batch_rank ? a_dims[a_batch_rank - from_end] : 1;
-      const int64_t db = from_end <= b_batch_rank ? b_dims[b_batch_rank - from_end] : 1;
-      if (da != db && da != 1 && db != 1) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": batch dimensions of " +
-                                                     a.shape().to_string() + " and " +
-                                                     b.shape().to_string() + " do not broadcast");
-      }
-      batch[i] = da == 1 ? db : da;
-      if (da != 1) a_stride[i] = a_step;
-      if (db != 1) b_stride[i] = b_step;
-      a_step *= da;
-      b_step *= db;
-    }
-    std::vector<int64_t> out_dims = batch;
+    const MatMulBatches batch = matmul_batches(node, a_dims, b_dims, a.shape(), b.shape());
+    std::vector<int64_t> out_dims = batch.dims;
     if (!a_vector) out_dims.push_back(m);
     if (!b_vector) out_dims.push_back(n);
     Tensor& y = ctx.allocate_output(0, Shape(out_dims), a.dtype());
-    int64_t batches = 1;
-    for (int64_t d : batch) batches *= d;
+    const int64_t batches = batch.count();
     if (y.num_elements() == 0) return;
 
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* py = y.data<T>();
     bool b_shared = true;  // one B matrix for every batch
-    for (int64_t s : b_stride) b_shared = b_shared && s == 0;
+    for (int64_t s : batch.b_stride) b_shared = b_shared && s == 0;
     bool a_dense = true;  // A's batches are laid out exactly as the output's
-    for (size_t i = 0; i < batch_rank; ++i)
-      a_dense = a_dense && (batch[i] == 1 || a_stride[i] != 0);
+    for (size_t i = 0; i < batch.dims.size(); ++i) a_dense = a_dense && (batch.dims[i] == 1 || batch.a_stride[i] != 0);
     if (b_shared && a_dense) {
       // All rows of all batches times the one B: a single (batches*m) x k by k x n product.
       kernels::gemm_parallel<T>(false, false, batches * m, n, k, T(1), pa, k, pb, n, T(0), py, n);
       return;
     }
-    auto offsets = [&](int64_t index, int64_t* a_off, int64_t* b_off) {
-      *a_off = 0;
-      *b_off = 0;
-      for (size_t i = batch_rank; i-- > 0;) {
-        const int64_t coord = index % batch[i];
-        index /= batch[i];
-        *a_off += coord * a_stride[i];
-        *b_off += coord * b_stride[i];
-      }
-    };
     if (batches >= kernels::available_parallelism()) {
       kernels::parallel_for(batches, m * n * std::max<int64_t>(k, 1),
                             [&](int64_t begin, int64_t end) {
                               for (int64_t i = begin; i < end; ++i) {
                                 int64_t a_off, b_off;
-                                offsets(i, &a_off, &b_off);
+                                batch.offsets(i, a_off, b_off);
                                 kernels::gemm<T>(false, false, m, n, k, T(1), pa + a_off, k,
                                                  pb + b_off, n, T(0), py + i * m * n, n);
                               }
@@ -138,7 +108,7 @@ class MatMul final : public HalfAsFloat32Kernel {
     } else {
       for (int64_t i = 0; i < batches; ++i) {
         int64_t a_off, b_off;
-        offsets(i, &a_off, &b_off);
+        batch.offsets(i, a_off, b_off);
         kernels::gemm_parallel<T>(false, false, m, n, k, T(1), pa + a_off, k, pb + b_off, n, T(0),
                                   py + i * m * n, n);
       }

@@ -316,4 +316,48 @@ void check_same_type(const Node& node, const Tensor& reference, const Tensor& t,
   }
 }
 
+int64_t MatMulBatches::count() const {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+void MatMulBatches::offsets(int64_t index, int64_t& a_offset, int64_t& b_offset) const {
+  a_offset = 0;
+  b_offset = 0;
+  for (size_t i = dims.size(); i-- > 0;) {
+    const int64_t coord = index % dims[i];
+    index /= dims[i];
+    a_offset += coord * a_stride[i];
+    b_offset += coord * b_stride[i];
+  }
+}
+
+MatMulBatches matmul_batches(const Node& node, const std::vector<int64_t>& a_dims,
+                             const std::vector<int64_t>& b_dims, const Shape& a_shape, const Shape& b_shape) {
+  const size_t a_batch_rank = a_dims.size() - 2, b_batch_rank = b_dims.size() - 2;
+  const size_t batch_rank = std::max(a_batch_rank, b_batch_rank);
+  MatMulBatches b;
+  b.dims.resize(batch_rank);
+  b.a_stride.assign(batch_rank, 0);
+  b.b_stride.assign(batch_rank, 0);
+  int64_t a_step = a_dims[a_batch_rank] * a_dims[a_batch_rank + 1];
+  int64_t b_step = b_dims[b_batch_rank] * b_dims[b_batch_rank + 1];
+  for (size_t i = batch_rank; i-- > 0;) {
+    const size_t from_end = batch_rank - i;
+    const int64_t da = from_end <= a_batch_rank ? a_dims[a_batch_rank - from_end] : 1;
+    const int64_t db = from_end <= b_batch_rank ? b_dims[b_batch_rank - from_end] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": batch dimensions of " + a_shape.to_string() +
+                                                   " and " + b_shape.to_string() + " do not broadcast");
+    }
+    b.dims[i] = da == 1 ? db : da;
+    if (da != 1) b.a_stride[i] = a_step;
+    if (db != 1) b.b_stride[i] = b_step;
+    a_step *= da;
+    b_step *= db;
+  }
+  return b;
+}
+
 }  // namespace aruntime::cpu

@@ -25,6 +25,21 @@ inline constexpr int kMaxOpset = 23;
 
 bool is_half(DataType type);  // float16 or bfloat16
 
+// The batch axes of a batched matrix product (MatMul, FusedMatMul): the operands' leading axes
+// broadcast numpy-style, and each batch reads its A and B matrices at offsets() (element counts).
+struct MatMulBatches {
+  std::vector<int64_t> dims;      // the output's batch axes
+  std::vector<int64_t> a_stride;  // per batch axis: elements between A matrices (0: broadcast)
+  std::vector<int64_t> b_stride;
+  int64_t count() const;
+  void offsets(int64_t index, int64_t& a_offset, int64_t& b_offset) const;
+};
+// `a_dims`/`b_dims` have at least 2 axes; their last two are the matrices. Throws naming `node`
+// and the shapes `a_shape`/`b_shape` (as the caller received them) when the batch axes do not
+// broadcast.
+MatMulBatches matmul_batches(const Node& node, const std::vector<int64_t>& a_dims,
+                             const std::vector<int64_t>& b_dims, const Shape& a_shape, const Shape& b_shape);
+
 // Runs `body` on a view of `ctx` in which float16/bfloat16 inputs read as float32 tensors and the
 // float32 outputs that `body` allocates are stored back as `half_type`. Other inputs and outputs
 // (int64 indices, shape inputs) pass through unchanged.
