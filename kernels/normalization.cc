@@ -132,21 +132,45 @@ void local_response_normalize(const T* x, T* y, int64_t batch, int64_t channels,
                               int64_t size, double alpha, double beta, double bias) {
   const int64_t before = (size - 1) / 2, after = size - 1 - before;
   const double coefficient = alpha / static_cast<double>(size);
-  parallel_for(batch * channels, spatial * (size + 8), [&](int64_t begin, int64_t end) {
-    for (int64_t plane = begin; plane < end; ++plane) {
-      const int64_t n = plane / channels, c = plane % channels;
-      const int64_t first = std::max<int64_t>(0, c - before);
-      const int64_t last = std::min(channels - 1, c + after);
-      const T* sample = x + n * channels * spatial;
-      for (int64_t s = 0; s < spatial; ++s) {
-        double square_sum = 0.0;
-        for (int64_t i = first; i <= last; ++i) {
-          const double v = static_cast<double>(sample[i * spatial + s]);
-          square_sum += v * v;
+  // Each task takes a run of spatial positions of one sample and slides the channel window down
+  // the channels: one add and one subtract of a square per element instead of `size`, over
+  // contiguous memory. The usual beta of 0.75 (AlexNet, GoogLeNet) and 0.5 and 1 avoid pow.
+  constexpr int64_t kChunk = 256;
+  const int64_t chunks = (spatial + kChunk - 1) / kChunk;
+  auto scale = [beta](double base) {
+    if (beta == 0.75) {
+      const double root = std::sqrt(base);
+      return 1.0 / (root * std::sqrt(root));
+    }
+    if (beta == 0.5) return 1.0 / std::sqrt(base);
+    if (beta == 1.0) return 1.0 / base;
+    return std::pow(base, -beta);
+  };
+  parallel_for(batch * chunks, kChunk * channels * 8, [&](int64_t begin, int64_t end) {
+    double sum[kChunk];
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t n = task / chunks, s0 = (task % chunks) * kChunk;
+      const int64_t len = std::min(kChunk, spatial - s0);
+      const T* xs = x + n * channels * spatial + s0;
+      T* ys = y + n * channels * spatial + s0;
+      std::fill(sum, sum + len, 0.0);
+      auto add = [&](int64_t channel, double sign) {
+        const T* row = xs + channel * spatial;
+        for (int64_t s = 0; s < len; ++s) {
+          const double v = static_cast<double>(row[s]);
+          sum[s] += sign * v * v;
         }
-        const double v = static_cast<double>(x[plane * spatial + s]);
-        y[plane * spatial + s] =
-            static_cast<T>(v / std::pow(bias + coefficient * square_sum, beta));
+      };
+      for (int64_t c = 0; c <= std::min(after, channels - 1); ++c) add(c, 1.0);
+      for (int64_t c = 0; c < channels; ++c) {
+        // `sum` holds the squares of channels [c - before, c + after] within range.
+        const T* in = xs + c * spatial;
+        T* out = ys + c * spatial;
+        for (int64_t s = 0; s < len; ++s) {
+          out[s] = static_cast<T>(static_cast<double>(in[s]) * scale(bias + coefficient * sum[s]));
+        }
+        if (c + after + 1 < channels) add(c + after + 1, 1.0);
+        if (c - before >= 0) add(c - before, -1.0);
       }
     }
   });
