@@ -20,7 +20,7 @@ ArenaAllocator::~ArenaAllocator() {
 
 ArenaAllocator::Chunk* ArenaAllocator::add_chunk(size_t min_bytes) {
   size_t size = std::max(min_bytes, next_chunk_bytes_);
-  auto chunk = std::make_unique<Chunk>();
+  auto chunk = std::make_unique<Chunk>(&nodes_);
   chunk->base = static_cast<char*>(backing_->allocate(size));
   chunk->size = size;
   chunk->blocks[0] = {size, true};

@@ -1,32 +1,20 @@
 #include "core/executor.h"
 
 namespace aruntime {
-namespace {
 
-ShapeSignature signature_of(const std::vector<Value>& inputs) {
-  ShapeSignature sig(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].is_tensor() && inputs[i].defined()) sig[i] = inputs[i].tensor().shape().dims();
-  }
-  return sig;
-}
-
-}  // namespace
-
-std::vector<Value> Executor::run(std::vector<Value> inputs, const RunControl& control) const {
+void Executor::run(std::vector<Value>& inputs, const RunControl& control, std::vector<Value>& outputs) const {
   RunMemory::Lease lease;
-  if (memory_ != nullptr) lease = memory_->acquire(signature_of(inputs));
-  std::vector<Value> outputs;
+  if (memory_ != nullptr) lease = memory_->acquire(inputs);
   size_t planned = 0, fallback = 0;
   try {
-    RunFrame frame(plan_, origin_, output_allocator_, lease, control, std::move(inputs));
+    RunFrame frame(plan_, origin_, output_allocator_, lease, control, inputs);
     try {
       execute(frame);
     } catch (...) {
       frame.clear();  // releases every value while the lease's blocks still exist
       throw;
     }
-    outputs = frame.take_outputs();
+    frame.take_outputs(outputs);
     planned = frame.values_planned();
     fallback = frame.values_fallback();
   } catch (...) {
@@ -34,7 +22,6 @@ std::vector<Value> Executor::run(std::vector<Value> inputs, const RunControl& co
     throw;
   }
   if (memory_ != nullptr) memory_->release(std::move(lease), true, planned, fallback);
-  return outputs;
 }
 
 void SequentialExecutor::execute(RunFrame& frame) const {

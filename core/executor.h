@@ -25,7 +25,14 @@ class Executor {
   // `inputs` is index-aligned with plan.graph_input_slots (undefined Value = not fed; the
   // session has already validated feeds). Returns one value per graph output, owned by the
   // caller (never a view of arena memory or of a feed).
-  std::vector<Value> run(std::vector<Value> inputs, const RunControl& control) const;
+  std::vector<Value> run(std::vector<Value> inputs, const RunControl& control) const {
+    std::vector<Value> outputs;
+    run(inputs, control, outputs);
+    return outputs;
+  }
+  // The same into caller-kept vectors: the inputs are moved out of `inputs` and the outputs
+  // replace `outputs`' contents, so a caller that keeps both vectors allocates neither per run.
+  void run(std::vector<Value>& inputs, const RunControl& control, std::vector<Value>& outputs) const;
   std::vector<Value> run(std::vector<Value> inputs, const ValueObserver* observer = nullptr) const {
     RunControl control;
     control.observer = observer;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory_resource>
 #include <mutex>
 #include <vector>
 
@@ -41,6 +42,8 @@ class PlannedBlock final : public Allocator {
 
   // Values currently holding a region (0 after a run whose values were all released).
   size_t live_regions() const;
+  // Where the planned tensors' ownership records live (recycled from run to run).
+  std::pmr::memory_resource* bookkeeping() override { return &bookkeeping_; }
 
  private:
   struct Hold {
@@ -53,6 +56,7 @@ class PlannedBlock final : public Allocator {
   size_t capacity_ = 0;
   mutable std::mutex mutex_;  // steps of one run may allocate concurrently (parallel executor)
   std::vector<Hold> holds_;
+  std::pmr::synchronized_pool_resource bookkeeping_;  // tensors may be released on any thread
 };
 
 }  // namespace aruntime

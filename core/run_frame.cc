@@ -102,7 +102,7 @@ bool holds_buffer(const Value& v, const void* p) {
 }  // namespace
 
 RunFrame::RunFrame(const ExecutionPlan& plan, const std::string& origin, Allocator& output_allocator,
-                   RunMemory::Lease& memory, const RunControl& control, std::vector<Value> inputs)
+                   RunMemory::Lease& memory, const RunControl& control, std::vector<Value>& inputs)
     : plan_(plan), origin_(origin), output_allocator_(output_allocator), memory_(memory), control_(control),
       values_(memory.values) {
   if (values_.size() != plan.slot_names.size()) values_.assign(plan.slot_names.size(), Value());
@@ -158,7 +158,7 @@ Tensor RunFrame::allocate_slot(const ExecutionStep& step, int slot, const Shape&
       PlannedBlock& block = *memory_.by_memory[p.memory];
       if (void* data = block.acquire(p, bytes, source)) {
         ++planned_;
-        return Tensor::adopt(dtype, shape, data, block);
+        return Tensor::adopt(dtype, shape, data, block, block.bookkeeping());
       }
       ++fallback_;
       log::debug("{}: '{}' ({} bytes) could not take its planned place (offset {}, {} bytes): part of it is still in use",
@@ -218,8 +218,8 @@ const Tensor* RunFrame::bound_output(int slot) const {
   return nullptr;
 }
 
-std::vector<Value> RunFrame::take_outputs() {
-  std::vector<Value> outputs;
+void RunFrame::take_outputs(std::vector<Value>& outputs) {
+  outputs.clear();
   outputs.reserve(plan_.graph_output_slots.size());
   for (int slot : plan_.graph_output_slots) {
     if (const Tensor* buffer = bound_output(slot)) {
@@ -260,7 +260,6 @@ std::vector<Value> RunFrame::take_outputs() {
     outputs.push_back(Value(std::move(t)));
   }
   clear();
-  return outputs;
 }
 
 bool RunFrame::owned_elsewhere(const void* p) const {

@@ -46,8 +46,9 @@ struct RunControl {
 class RunFrame {
  public:
   // `inputs` is index-aligned with plan.graph_input_slots (undefined Value = not fed).
+  // The inputs are moved out of `inputs` (its capacity stays with the caller).
   RunFrame(const ExecutionPlan& plan, const std::string& origin, Allocator& output_allocator, RunMemory::Lease& memory,
-           const RunControl& control, std::vector<Value> inputs);
+           const RunControl& control, std::vector<Value>& inputs);
 
   // Runs step `index` of the plan: the kernel, then the output checks, the observer and the
   // profiler. Errors are rethrown as aruntime::Error naming the model and the node.
@@ -61,7 +62,7 @@ class RunFrame {
 
   // The graph outputs, owned by the caller (never sharing a feed, a constant, arena memory or
   // another output). Ends the run: every other value is released.
-  std::vector<Value> take_outputs();
+  void take_outputs(std::vector<Value>& outputs);
 
   // Releases every value but the constants, which stay for the next run on this value table.
   void clear();

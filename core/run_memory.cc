@@ -31,9 +31,17 @@ void RunMemory::check_cap(const AllocationPlan& plan, const std::string& what) c
   }
 }
 
-RunMemory::Lease RunMemory::acquire(const ShapeSignature& signature) {
+RunMemory::Lease RunMemory::acquire(const std::vector<Value>& inputs) {
   Lease lease;
-  lease.signature = signature;
+  // Only shape-dependent plans are looked up by signature; a static plan needs none (and building
+  // one would allocate on every run).
+  if (options_.enabled && !complete_) {
+    lease.signature.resize(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i].is_tensor() && inputs[i].defined()) lease.signature[i] = inputs[i].tensor().shape().dims();
+    }
+  }
+  const ShapeSignature& signature = lease.signature;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!options_.enabled) {
@@ -53,6 +61,8 @@ RunMemory::Lease RunMemory::acquire(const ShapeSignature& signature) {
     if (!pool_.empty()) {
       lease.blocks = std::move(pool_.back().blocks);
       lease.values = std::move(pool_.back().values);
+      lease.by_memory = std::move(pool_.back().by_memory);
+      lease.by_memory.clear();
       pool_.pop_back();
     }
     if (lease.plan) {
@@ -117,7 +127,9 @@ void RunMemory::release(Lease lease, bool completed, size_t values_planned, size
     }
   }
   stats_.cached_plans = cache_.size();
-  if (!options_.release_after_run) pool_.push_back({std::move(lease.blocks), std::move(lease.values)});
+  if (!options_.release_after_run) {
+    pool_.push_back({std::move(lease.blocks), std::move(lease.values), std::move(lease.by_memory)});
+  }
   if (!over_cap.empty()) throw Error(ErrorCode::kOutOfMemory, over_cap);
 }
 

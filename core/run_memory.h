@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "aruntime/value.h"
 #include "core/allocation_planner.h"
 #include "core/planned_block.h"
 
@@ -65,7 +66,8 @@ class RunMemory {
     // Constants stay in it between runs; everything else is released at the end of each run.
     std::vector<Value> values;
   };
-  Lease acquire(const ShapeSignature& signature);
+  // For a run of `inputs` (index-aligned with the graph inputs): its plan by their shapes.
+  Lease acquire(const std::vector<Value>& inputs);
   // Returns the blocks to the pool; a completed recording run's sizes become the signature's plan
   // (an Error(kOutOfMemory) when that plan is over the cap).
   void release(Lease lease, bool completed, size_t values_planned, size_t values_fallback);
@@ -87,6 +89,7 @@ class RunMemory {
   struct Pooled {
     std::vector<std::unique_ptr<PlannedBlock>> blocks;
     std::vector<Value> values;
+    std::vector<PlannedBlock*> by_memory;
   };
   std::vector<Pooled> pool_;
   RunMemoryStats stats_;

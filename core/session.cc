@@ -237,16 +237,17 @@ class SessionImpl {
         selected.push_back(it - g.outputs.begin());
       }
     }
-    std::vector<Value> all = execute(std::move(ordered), nullptr, run_options);
+    std::vector<Value> all;
+    execute(ordered, nullptr, run_options, all);
     std::vector<Value> result;
     for (size_t i : selected) result.push_back(all[i]);
     return result;
   }
 
   // Runs the executor on inputs ordered as the graph's, with optional caller buffers for outputs.
-  std::vector<Value> execute(std::vector<Value> ordered, const std::vector<Tensor>* output_buffers,
-                             const RunOptions& run_options) const {
-    std::vector<Value> all;
+  // The inputs are moved out of `ordered`; the graph outputs replace `all`'s contents.
+  void execute(std::vector<Value>& ordered, const std::vector<Tensor>* output_buffers, const RunOptions& run_options,
+               std::vector<Value>& all) const {
     ValueObserver observer;
     if (run_options.observe_value) {
       observer = [&](const std::string& name, const Value& value) {
@@ -262,11 +263,10 @@ class SessionImpl {
     control.cancel = &run_options.cancellation.flag();
     if (run_options.timeout.count() > 0) control.deadline = std::chrono::steady_clock::now() + run_options.timeout;
     control.output_buffers = output_buffers;
-    thread_arena_->execute([&] { all = executor_->run(std::move(ordered), control); });
+    thread_arena_->execute([&] { executor_->run(ordered, control, all); });
     if (options_.memory.release_after_run) {
       for (const auto& a : arenas_) a->shrink();
     }
-    return all;
   }
 
   // --- I/O binding
@@ -320,7 +320,8 @@ class SessionImpl {
   }
   void run_bound(IoBinding& b, const RunOptions& run_options) const {
     const Graph& g = *model_.graph;
-    std::vector<Value> ordered = b.inputs_;
+    std::vector<Value>& ordered = b.ordered_;
+    ordered.assign(b.inputs_.begin(), b.inputs_.end());
     for (size_t i = 0; i < g.inputs.size(); ++i) {
       if (ordered[i].defined()) continue;
       if (!g.is_initializer(g.inputs[i].name)) {
@@ -329,9 +330,9 @@ class SessionImpl {
       }
       ordered[i] = g.initializers.at(g.inputs[i].name);
     }
-    std::vector<Value> all = execute(std::move(ordered), &b.output_buffers_, run_options);
+    execute(ordered, &b.output_buffers_, run_options, b.all_);
     b.outputs_.resize(b.bound_outputs_.size());
-    for (size_t k = 0; k < b.bound_outputs_.size(); ++k) b.outputs_[k] = std::move(all[b.bound_outputs_[k]]);
+    for (size_t k = 0; k < b.bound_outputs_.size(); ++k) b.outputs_[k] = std::move(b.all_[b.bound_outputs_[k]]);
   }
   size_t num_graph_inputs() const { return model_.graph->inputs.size(); }
   size_t num_graph_outputs() const { return model_.graph->outputs.size(); }
@@ -786,6 +787,12 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds, con
     tensors.push_back(std::move(out[i].tensor()));
   }
   return tensors;
+}
+
+void Session::run(IoBinding& binding) const {
+  // One set of default options for every such run: constructing RunOptions allocates its token.
+  static const RunOptions defaults;
+  run(binding, defaults);
 }
 
 void Session::run(IoBinding& binding, const RunOptions& run_options) const {

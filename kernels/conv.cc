@@ -9,7 +9,7 @@
 namespace aruntime::kernels {
 namespace {
 
-int64_t product(const std::vector<int64_t>& v) {
+int64_t product(const Dims& v) {
   int64_t p = 1;
   for (int64_t d : v) p *= d;
   return p;
@@ -34,16 +34,16 @@ void im2col_tile(const ConvGeometry& g, const T* x, int64_t channels, int64_t fi
   const size_t last = rank - 1;
   const int64_t input_plane = product(g.input_spatial);
   const int64_t kernel_volume = product(g.kernel);
-  std::vector<int64_t> input_strides(rank, 1);
+  Dims input_strides(rank, 1);
   for (size_t d = last; d > 0; --d) input_strides[d - 1] = input_strides[d] * g.input_spatial[d];
 
-  std::vector<int64_t> tap(rank, 0);
-  std::vector<int64_t> first_pos(rank, 0);
+  Dims tap(rank, 0);
+  Dims first_pos(rank, 0);
   for (int64_t rem = first, d = static_cast<int64_t>(last); d >= 0; --d) {
     first_pos[d] = rem % g.output_spatial[d];
     rem /= g.output_spatial[d];
   }
-  std::vector<int64_t> pos(rank);
+  Dims pos(rank);
   const int64_t out_last = g.output_spatial[last];
   const int64_t in_last = g.input_spatial[last];
   const int64_t stride_last = g.strides[last];
@@ -163,7 +163,7 @@ void depthwise_plane_fixed(const PlaneGeometry& q, const T* x, const T* w, T bia
 // once per tap.
 template <typename T>
 void depthwise_plane(const PlaneGeometry& q, const T* x, const T* w, T bias, T* y) {
-  std::vector<int64_t> lo(q.k_w), hi(q.k_w);
+  Dims lo(q.k_w), hi(q.k_w);
   for (int64_t kw = 0; kw < q.k_w; ++kw) {
     valid_output_range(q.out_w, q.in_w, q.s_w, kw * q.d_w - q.p_w, &lo[kw], &hi[kw]);
   }

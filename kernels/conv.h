@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "aruntime/shape.h"
 #include "kernels/gemm.h"
 
 namespace aruntime::kernels {
@@ -17,12 +18,12 @@ struct ConvGeometry {
   int64_t in_channels = 0;
   int64_t out_channels = 0;
   int64_t group = 1;
-  std::vector<int64_t> input_spatial;   // D1..Dn of X
-  std::vector<int64_t> output_spatial;  // D1..Dn of Y
-  std::vector<int64_t> kernel;          // k1..kn
-  std::vector<int64_t> strides;
-  std::vector<int64_t> dilations;
-  std::vector<int64_t> pads_begin;  // the end pads only shape the output, already resolved
+  Dims input_spatial;   // D1..Dn of X
+  Dims output_spatial;  // D1..Dn of Y
+  Dims kernel;          // k1..kn
+  Dims strides;
+  Dims dilations;
+  Dims pads_begin;  // the end pads only shape the output, already resolved
 };
 
 enum class ConvAlgorithm { kPointwise, kDepthwise, kIm2col };

@@ -20,9 +20,10 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
 
 // Work done on a finished block of an output matrix while it is still in cache (a fused
 // activation, a residual sum): `rows` rows of `cols` values, row r starting at block + r * ld.
-// Blocks are disjoint and may be handed to the epilogue concurrently.
+// Blocks are disjoint and may be handed to the epilogue concurrently. A non-owning reference: the
+// callable must outlive the call it is passed to.
 template <typename T>
-using BlockEpilogue = std::function<void(T* block, int64_t rows, int64_t cols, int64_t ld)>;
+using BlockEpilogue = FunctionRef<void(T* block, int64_t rows, int64_t cols, int64_t ld)>;
 
 // Same contract as gemm(), with the rows (or columns, when there are more of them) of C split into
 // blocks computed in parallel. A non-empty `epilogue` runs on each block of C once it is computed.

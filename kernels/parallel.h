@@ -14,11 +14,14 @@ template <typename Signature>
 class FunctionRef;
 
 // A non-owning reference to a callable, valid while the callable lives (the call it is passed
-// to). Unlike std::function, binding a lambda never allocates: parallel loops run on every node of
-// every run, where an allocation per loop would show.
+// to). Unlike std::function, binding a lambda never allocates: parallel loops and epilogues run on
+// every node of every run, where an allocation per call would show. Never keep one that was bound
+// to a temporary beyond the full expression.
 template <typename R, typename... Args>
 class FunctionRef<R(Args...)> {
  public:
+  // An empty reference: false in a boolean context, not callable.
+  FunctionRef() = default;
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef> &&
                                                     std::is_invocable_r_v<R, F&, Args...>>>
   FunctionRef(F&& f)  // NOLINT: implicit, like std::function
@@ -27,10 +30,11 @@ class FunctionRef<R(Args...)> {
           return (*static_cast<std::remove_reference_t<F>*>(object))(std::forward<Args>(args)...);
         }) {}
   R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+  explicit operator bool() const { return call_ != nullptr; }
 
  private:
-  void* object_;
-  R (*call_)(void*, Args...);
+  void* object_ = nullptr;
+  R (*call_)(void*, Args...) = nullptr;
 };
 
 // Number of threads that parallel loops may use from the calling context (at least 1).

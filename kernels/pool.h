@@ -6,17 +6,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "aruntime/shape.h"
+
 namespace aruntime::kernels {
 
 struct PoolGeometry {
   int64_t planes = 0;  // N * C
-  std::vector<int64_t> input_spatial;
-  std::vector<int64_t> output_spatial;
-  std::vector<int64_t> kernel;
-  std::vector<int64_t> strides;
-  std::vector<int64_t> dilations;
-  std::vector<int64_t> pads_begin;
-  std::vector<int64_t> pads_end;
+  Dims input_spatial;
+  Dims output_spatial;
+  Dims kernel;
+  Dims strides;
+  Dims dilations;
+  Dims pads_begin;
+  Dims pads_end;
 };
 
 // Largest spatial rank the window kernels support.

@@ -9,6 +9,15 @@
 namespace aruntime {
 namespace {
 
+// The buffer's ownership record comes from the allocator's bookkeeping resource when it has one.
+template <typename Release>
+std::shared_ptr<void> own(void* p, Release release, Allocator& allocator) {
+  if (std::pmr::memory_resource* records = allocator.bookkeeping()) {
+    return std::shared_ptr<void>(p, std::move(release), std::pmr::polymorphic_allocator<char>(records));
+  }
+  return std::shared_ptr<void>(p, std::move(release));
+}
+
 std::shared_ptr<void> allocate_buffer(DataType dtype, int64_t count, Allocator& allocator) {
   size_t bytes = static_cast<size_t>(count) * element_size(dtype);
   if (count > 0 && bytes / static_cast<size_t>(count) != element_size(dtype)) {
@@ -24,7 +33,7 @@ std::shared_ptr<void> allocate_buffer(DataType dtype, int64_t count, Allocator& 
       allocator.deallocate(q);
     });
   }
-  return std::shared_ptr<void>(p, [&allocator](void* q) { allocator.deallocate(q); });
+  return own(p, [&allocator](void* q) { allocator.deallocate(q); }, allocator);
 }
 
 template <typename T>
@@ -76,7 +85,8 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, Device device) {
   return t;
 }
 
-Tensor Tensor::adopt(DataType dtype, Shape shape, void* data, Allocator& owner) {
+Tensor Tensor::adopt(DataType dtype, Shape shape, void* data, Allocator& owner,
+                     std::pmr::memory_resource* bookkeeping) {
   if (dtype == DataType::kUndefined || dtype == DataType::kString) {
     throw_error(ErrorCode::kInvalidArgument, "Tensor::adopt: not for undefined or string tensors");
   }
@@ -86,7 +96,13 @@ Tensor Tensor::adopt(DataType dtype, Shape shape, void* data, Allocator& owner) 
   t.num_elements_ = t.shape_.num_elements();
   t.device_ = owner.device();
   t.allocator_ = &owner;
-  t.buffer_ = std::shared_ptr<void>(data, [&owner](void* q) { owner.deallocate(q); });
+  auto release = [&owner](void* q) { owner.deallocate(q); };
+  if (bookkeeping == nullptr) bookkeeping = owner.bookkeeping();
+  if (bookkeeping != nullptr) {
+    t.buffer_ = std::shared_ptr<void>(data, release, std::pmr::polymorphic_allocator<char>(bookkeeping));
+  } else {
+    t.buffer_ = std::shared_ptr<void>(data, release);
+  }
   t.data_ = data;
   return t;
 }

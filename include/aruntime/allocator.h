@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <memory_resource>
 #include <string>
 
 #include "aruntime/device.h"
@@ -22,6 +23,10 @@ class Allocator {
   virtual void deallocate(void* ptr) = 0;
   virtual Device device() const = 0;
   virtual std::string name() const = 0;
+  // Where tensors on this allocator keep their buffers' shared ownership records, or nullptr for
+  // the heap. Arenas recycle them, so that creating a tensor costs no system allocation; the
+  // resource must be thread-safe (tensors are released on any thread) and outlive the tensors.
+  virtual std::pmr::memory_resource* bookkeeping() { return nullptr; }
 };
 
 // Plain aligned host memory, one system allocation per request. Used for session-lifetime data

@@ -249,6 +249,8 @@ class IoBinding {
   std::vector<Tensor> output_buffers_;  // per graph output (undefined: allocate)
   std::vector<size_t> bound_outputs_;   // graph output indices, in bind order
   std::vector<Value> outputs_;
+  // Kept between runs so that a run reuses their storage.
+  std::vector<Value> ordered_, all_;
 };
 
 class Session {
@@ -297,7 +299,8 @@ class Session {
                                 const std::vector<std::string>& output_names = {},
                                 const RunOptions& run_options = {}) const;
   // Runs with the inputs and outputs bound in `binding`; results are in binding.outputs().
-  void run(IoBinding& binding, const RunOptions& run_options = {}) const;
+  void run(IoBinding& binding, const RunOptions& run_options) const;
+  void run(IoBinding& binding) const;  // default run options
 
  private:
   friend class IoBinding;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,10 @@ class Tensor {
   // Owning tensor over `data`, which `owner` handed out for it (at least byte_size() bytes, not a
   // string tensor); owner.deallocate(data) runs when the last copy goes. For allocators that lay
   // memory out ahead of time (the memory plan) and so allocate before the tensor exists.
-  static Tensor adopt(DataType dtype, Shape shape, void* data, Allocator& owner);
+  // `bookkeeping` (optional) supplies the memory of the buffer's shared ownership record, so that
+  // an allocator can recycle those too.
+  static Tensor adopt(DataType dtype, Shape shape, void* data, Allocator& owner,
+                      std::pmr::memory_resource* bookkeeping = nullptr);
   // Host tensor holding a copy of `values`.
   template <typename T>
   static Tensor from_vector(Shape shape, const std::vector<T>& values);

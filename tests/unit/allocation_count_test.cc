@@ -53,9 +53,9 @@ void add_weight(onnx::GraphProto* g, const std::string& name, std::vector<int64_
   for (int64_t i = 0; i < n; ++i) w->add_float_data(dist(rng));
 }
 
-// A small static-shape CNN: Conv-Relu, Conv-Relu, MaxPool, Conv + residual Add, Relu,
-// GlobalAveragePool, Flatten, Gemm.
-std::string cnn_model() {
+// A small static-shape CNN: Conv-Relu, Conv-Relu, then a 2x2 MaxPool (or, without it, the second
+// conv strides by 2 instead), Conv + residual Add, Relu, GlobalAveragePool, Flatten, Gemm.
+std::string cnn_model(bool max_pool) {
   onnx::ModelProto m;
   m.set_ir_version(8);
   auto* op = m.add_opset_import();
@@ -87,11 +87,17 @@ std::string cnn_model() {
   add_weight(g, "fcb", {10}, rng);
   ints(node("Conv", {"x", "w1", "b1"}, "c1"), "pads", {1, 1, 1, 1});
   node("Relu", {"c1"}, "r1");
-  ints(node("Conv", {"r1", "w2"}, "c2"), "pads", {1, 1, 1, 1});
-  node("Relu", {"c2"}, "r2");
-  auto* pool = node("MaxPool", {"r2"}, "p");
-  ints(pool, "kernel_shape", {2, 2});
-  ints(pool, "strides", {2, 2});
+  auto* c2 = node("Conv", {"r1", "w2"}, "c2");
+  ints(c2, "pads", {1, 1, 1, 1});
+  if (max_pool) {
+    node("Relu", {"c2"}, "r2");
+    auto* pool = node("MaxPool", {"r2"}, "p");
+    ints(pool, "kernel_shape", {2, 2});
+    ints(pool, "strides", {2, 2});
+  } else {
+    ints(c2, "strides", {2, 2});
+    node("Relu", {"c2"}, "p");
+  }
   ints(node("Conv", {"p", "w3"}, "c3"), "pads", {1, 1, 1, 1});
   node("Add", {"c3", "p"}, "s");
   node("Relu", {"s"}, "r3");
@@ -114,25 +120,35 @@ long allocations_per_run(Session& session, IoBinding& binding, int runs) {
   return g_allocations.load() / runs;
 }
 
-TEST(AllocationCount, WarmRunsOfAStaticCnnWithBoundBuffers) {
+// Runs the CNN with bound buffers and returns the heap allocations of one warm run, after checking
+// the result against an unbound run's.
+long warm_run_allocations(bool max_pool) {
   SessionOptions options;
   options.intra_op_threads = 1;
-  Session session(Environment(LogLevel::kOff), cnn_model(), "cnn.onnx", "", options);
+  Session session(Environment(LogLevel::kOff), cnn_model(max_pool), "cnn.onnx", "", options);
   std::vector<float> x(3 * 32 * 32, 0.5f), y(10, 0.0f);
   IoBinding binding(session);
   binding.bind_input("x", Tensor::wrap(DataType::kFloat32, Shape{1, 3, 32, 32}, x.data()));
   binding.bind_output("y", Tensor::wrap(DataType::kFloat32, Shape{1, 10}, y.data()));
   const long per_run = allocations_per_run(session, binding, 5);
-  std::printf("heap allocations per warm run: %ld\n", per_run);
-  // Issue 5 asks for zero. What remains (docs/memory.md): tensor shapes, each planned tensor's
-  // buffer handle, and the per-call geometry vectors of the conv and pooling kernels. This bound
-  // is what the tree measured when it was set; lower it as those go, never raise it.
-  EXPECT_LE(per_run, 160);
   EXPECT_EQ(binding.outputs()[0].tensor().raw_data(), y.data()) << "the bound buffer holds the output";
   EXPECT_EQ(session.memory_stats().values_fallback, 0u);
-  // The result equals an unbound run's.
   const Tensor expected = session.run({{"x", Tensor::from_vector<float>(Shape{1, 3, 32, 32}, x)}})[0];
   for (int i = 0; i < 10; ++i) EXPECT_EQ(y[i], expected.data<float>()[i]);
+  return per_run;
+}
+
+TEST(AllocationCount, WarmRunsOfAStaticCnnAllocateNothing) {
+  EXPECT_EQ(warm_run_allocations(false), 0);
+}
+
+TEST(AllocationCount, MaxPoolStillBuildsItsWindowsPerCall) {
+  const long per_run = warm_run_allocations(true);
+  std::printf("heap allocations per warm run with a MaxPool: %ld\n", per_run);
+  // The pooling kernels still compute their per-output window tables on every call (18
+  // allocations for a 2-D pool, docs/memory.md). This bound is what the tree measured when it was
+  // set; lower it as that goes (the goal is 0), never raise it.
+  EXPECT_LE(per_run, 19);
 }
 
 }  // namespace

@@ -22,8 +22,8 @@ void ConvSetup::check_weight(const Node& node, const Shape& w, int64_t in_channe
     throw_error(code, node.describe() + ": weight W has shape " + w.to_string() +
                           ", expected [M, C/group, k1, ...] with at least one spatial axis");
   }
-  const std::vector<int64_t> kernel(w.dims().begin() + 2, w.dims().end());
-  if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
+  const Dims kernel(w.dims().begin() + 2, w.dims().end());
+  if (!attrs_.kernel_shape.empty() && kernel != attrs_.kernel_shape) {
     throw_error(code, node.describe() + ": attribute kernel_shape " +
                           ints_to_string(attrs_.kernel_shape) +
                           " does not match the spatial dims " + ints_to_string(kernel) +
@@ -93,7 +93,7 @@ ConvCall ConvSetup::prepare(KernelContext& ctx) const {
   g.out_channels = out_channels;
   g.group = group_;
   g.input_spatial.assign(xd.begin() + 2, xd.end());
-  const std::vector<int64_t> kernel(w.shape().dims().begin() + 2, w.shape().dims().end());
+  const Dims kernel(w.shape().dims().begin() + 2, w.shape().dims().end());
   const WindowGeometry window = resolve_window(node, attrs_, g.input_spatial, kernel, false);
   g.output_spatial = window.output;
   g.kernel = window.kernel;
@@ -101,7 +101,7 @@ ConvCall ConvSetup::prepare(KernelContext& ctx) const {
   g.dilations = window.dilations;
   g.pads_begin = window.pads_begin;
 
-  std::vector<int64_t> out_dims = {g.batch, out_channels};
+  Dims out_dims = {g.batch, out_channels};
   out_dims.insert(out_dims.end(), g.output_spatial.begin(), g.output_spatial.end());
   call.y = &ctx.allocate_output(0, Shape(out_dims), x.dtype());
   if (call.empty()) return call;

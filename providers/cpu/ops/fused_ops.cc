@@ -172,13 +172,11 @@ class FusedGemm final : public HalfAsFloat32Kernel {
     } else {
       beta = T(0);
     }
+    const auto activate = [this](T* block, int64_t rows, int64_t cols, int64_t ld) {
+      for (int64_t r = 0; r < rows; ++r) kernels::apply_activation(activation_, block + r * ld, cols);
+    };
     kernels::BlockEpilogue<T> epilogue;
-    if (activation_.kind != kernels::ActivationKind::kIdentity) {
-      epilogue = [this](T* block, int64_t rows, int64_t cols, int64_t ld) {
-        for (int64_t r = 0; r < rows; ++r)
-          kernels::apply_activation(activation_, block + r * ld, cols);
-      };
-    }
+    if (activation_.kind != kernels::ActivationKind::kIdentity) epilogue = activate;
     const int64_t lda = trans_a_ ? ad[1] : k;
     kernels::gemm_parallel<T>(trans_a_, trans_b_, m, n, k, static_cast<T>(alpha_), a.data<T>(), lda,
                               b.data<T>(), b.shape()[1], beta, py, n, epilogue);

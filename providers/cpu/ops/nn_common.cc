@@ -243,12 +243,12 @@ WindowAttributes read_window_attributes(const Node& node, bool kernel_shape_requ
 }
 
 WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
-                              const std::vector<int64_t>& input_spatial,
-                              const std::vector<int64_t>& kernel, bool ceil_mode) {
+                              const Dims& input_spatial,
+                              const Dims& kernel, bool ceil_mode) {
   const size_t rank = input_spatial.size();
-  auto per_axis = [&](const std::vector<int64_t>& v, size_t count, int64_t fallback,
+  auto per_axis = [&](const Dims& v, size_t count, int64_t fallback,
                       const char* name) {
-    if (v.empty()) return std::vector<int64_t>(count, fallback);
+    if (v.empty()) return Dims(count, fallback);
     if (v.size() != count) {
       throw_error(ErrorCode::kInvalidArgument,
                   node.describe() + ": " + name + " " + ints_to_string(v) + " has " +
@@ -261,7 +261,7 @@ WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
   g.kernel = per_axis(kernel, rank, 1, "kernel_shape");
   g.strides = per_axis(attrs.strides, rank, 1, "strides");
   g.dilations = per_axis(attrs.dilations, rank, 1, "dilations");
-  const std::vector<int64_t> pads = per_axis(attrs.pads, 2 * rank, 0, "pads");
+  const Dims pads = per_axis(attrs.pads, 2 * rank, 0, "pads");
   g.pads_begin.assign(rank, 0);
   g.pads_end.assign(rank, 0);
   g.output.assign(rank, 0);

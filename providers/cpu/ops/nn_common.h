@@ -108,7 +108,7 @@ WindowAttributes read_window_attributes(const Node& node, bool kernel_shape_requ
 
 // The per-axis geometry of a sliding window over `input_spatial`.
 struct WindowGeometry {
-  std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end, output;
+  Dims kernel, strides, dilations, pads_begin, pads_end, output;
 };
 
 // Output sizes and effective pads following the ONNX formulas (auto_pad SAME_* / VALID, explicit
@@ -116,7 +116,7 @@ struct WindowGeometry {
 // Throws Error(kInvalidArgument) naming the node when the attribute counts do not match the
 // input rank or the input is smaller than the window.
 WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
-                              const std::vector<int64_t>& input_spatial,
-                              const std::vector<int64_t>& kernel, bool ceil_mode);
+                              const Dims& input_spatial,
+                              const Dims& kernel, bool ceil_mode);
 
 }  // namespace aruntime::cpu

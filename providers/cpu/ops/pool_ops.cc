@@ -61,7 +61,7 @@ class WindowPool : public OpKernel {
   }
 
   static Shape output_shape(const Tensor& x, const kernels::PoolGeometry& g) {
-    std::vector<int64_t> dims = {x.shape()[0], x.shape()[1]};
+    Dims dims = {x.shape()[0], x.shape()[1]};
     dims.insert(dims.end(), g.output_spatial.begin(), g.output_spatial.end());
     return Shape(dims);
   }
@@ -160,7 +160,7 @@ class GlobalPool final : public OpKernel {
                                                    x.shape().to_string() +
                                                    ", expected [N, C, D1, ...]");
     }
-    std::vector<int64_t> dims = x.shape().dims();
+    Dims dims = x.shape().dims();
     const int64_t planes = dims[0] * dims[1];
     const int64_t plane_size = x.shape().size_from_to(2, dims.size());
     std::fill(dims.begin() + 2, dims.end(), 1);
