@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
+#include <mutex>
 
 #include "kernels/parallel.h"
 
@@ -97,6 +99,77 @@ ColumnTaps column_taps(const AxisWindows& w, int64_t in, int64_t out) {
   return c;
 }
 
+// Everything about a pooling geometry that does not depend on the data: the window tables of the
+// three axes, the innermost axis's column taps and the average divisors. Pools run on every
+// node of every run with the same few geometries, so the tables are made once per geometry and
+// shared (process-wide, bounded): a warm run's pooling allocates nothing.
+struct PoolTables {
+  Geometry3d r;
+  ColumnTaps cols;
+  std::vector<int64_t> divisor_in[kMaxPoolRank], divisor_padded[kMaxPoolRank];
+};
+
+bool same_geometry(const PoolGeometry& a, const PoolGeometry& b) {
+  return a.input_spatial == b.input_spatial && a.output_spatial == b.output_spatial && a.kernel == b.kernel &&
+         a.strides == b.strides && a.dilations == b.dilations && a.pads_begin == b.pads_begin &&
+         a.pads_end == b.pads_end;
+}
+
+std::shared_ptr<const PoolTables> pool_tables(const PoolGeometry& g) {
+  constexpr size_t kCapacity = 64;
+  static std::mutex mutex;
+  static std::vector<std::pair<PoolGeometry, std::shared_ptr<const PoolTables>>> cache;
+  static size_t next_victim = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& [key, tables] : cache) {
+      if (same_geometry(key, g)) return tables;
+    }
+  }
+  auto tables = std::make_shared<PoolTables>();
+  tables->r = to_3d(g);
+  tables->cols = column_taps(tables->r.axes[2], tables->r.in[2], tables->r.out[2]);
+  for (size_t d = 0; d < kMaxPoolRank; ++d) {
+    const AxisWindows& a = tables->r.axes[d];
+    for (int64_t o = 0; o < tables->r.out[d]; ++o) {
+      tables->divisor_in[d].push_back(a.hi[o] - a.lo[o]);
+      tables->divisor_padded[d].push_back(a.padded_taps[o]);
+    }
+  }
+  PoolGeometry key = g;
+  key.planes = 0;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() < kCapacity) {
+    cache.emplace_back(std::move(key), tables);
+  } else {
+    cache[next_victim] = {std::move(key), tables};
+    next_victim = (next_victim + 1) % kCapacity;
+  }
+  return tables;
+}
+
+// A row of `value` as long as `width`: on the stack for the widths images have, else on the heap.
+template <typename T>
+class NeutralRow {
+ public:
+  NeutralRow(int64_t width, T value) {
+    if (width > kStack) {
+      heap_.assign(static_cast<size_t>(width), value);
+      data_ = heap_.data();
+    } else {
+      std::fill(stack_, stack_ + width, value);
+      data_ = stack_;
+    }
+  }
+  const T* data() const { return data_; }
+
+ private:
+  static constexpr int64_t kStack = 2048;
+  T stack_[kStack];
+  std::vector<T> heap_;
+  const T* data_;
+};
+
 // Square K x K windows with column stride S on a plane of depth 1. Each output row reads K input
 // rows (a row outside the image reads `neutral`, a row of `init`); on the interior columns, where
 // every tap is inside the row, the taps are unrolled so that the column loop vectorises.
@@ -189,7 +262,8 @@ void sweep_plane(const Geometry3d& r, const ColumnTaps& cols, const T* xp, T* yp
 
 template <typename T>
 void max_pool(const PoolGeometry& g, const T* x, T* y, int64_t* indices, bool column_major) {
-  const Geometry3d r = to_3d(g);
+  const std::shared_ptr<const PoolTables> tables = pool_tables(g);
+  const Geometry3d& r = tables->r;
   const int64_t in_plane = r.in[0] * r.in[1] * r.in[2];
   const int64_t out_plane = r.out[0] * r.out[1] * r.out[2];
   int64_t window = 1;
@@ -198,9 +272,9 @@ void max_pool(const PoolGeometry& g, const T* x, T* y, int64_t* indices, bool co
                                                         : std::numeric_limits<T>::lowest();
   const AxisWindows &ad = r.axes[0], &ah = r.axes[1], &aw = r.axes[2];
   if (indices == nullptr) {
-    const ColumnTaps cols = column_taps(aw, r.in[2], r.out[2]);
+    const ColumnTaps& cols = tables->cols;
     parallel_for(g.planes, out_plane * window, [&](int64_t begin, int64_t end) {
-      const std::vector<T> neutral(static_cast<size_t>(r.in[2]), lowest);
+      const NeutralRow<T> neutral(r.in[2], lowest);
       for (int64_t p = begin; p < end; ++p) {
         // NaN inputs never win: v > a is false for them.
         sweep_plane(r, cols, x + p * in_plane, y + p * out_plane, lowest, neutral.data(),
@@ -246,22 +320,17 @@ void max_pool(const PoolGeometry& g, const T* x, T* y, int64_t* indices, bool co
 
 template <typename T>
 void average_pool(const PoolGeometry& g, const T* x, T* y, bool count_include_pad) {
-  const Geometry3d r = to_3d(g);
+  const std::shared_ptr<const PoolTables> tables = pool_tables(g);
+  const Geometry3d& r = tables->r;
   const int64_t in_plane = r.in[0] * r.in[1] * r.in[2];
   const int64_t out_plane = r.out[0] * r.out[1] * r.out[2];
   int64_t window = 1;
   for (int64_t k : g.kernel) window *= k;
   // Divisor per output coordinate of each axis; the window's divisor is their product.
-  std::vector<int64_t> count[kMaxPoolRank];
-  for (size_t d = 0; d < kMaxPoolRank; ++d) {
-    const AxisWindows& a = r.axes[d];
-    for (int64_t o = 0; o < r.out[d]; ++o) {
-      count[d].push_back(count_include_pad ? a.padded_taps[o] : a.hi[o] - a.lo[o]);
-    }
-  }
-  const ColumnTaps cols = column_taps(r.axes[2], r.in[2], r.out[2]);
+  const auto& count = count_include_pad ? tables->divisor_padded : tables->divisor_in;
+  const ColumnTaps& cols = tables->cols;
   parallel_for(g.planes, out_plane * window, [&](int64_t begin, int64_t end) {
-    const std::vector<T> neutral(static_cast<size_t>(r.in[2]), T(0));
+    const NeutralRow<T> neutral(r.in[2], T(0));
     for (int64_t p = begin; p < end; ++p) {
       T* yp = y + p * out_plane;
       sweep_plane(r, cols, x + p * in_plane, yp, T(0), neutral.data(),
