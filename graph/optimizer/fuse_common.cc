@@ -384,4 +384,31 @@ std::vector<int64_t> without_leading_ones(std::vector<int64_t> dims) {
   return dims;
 }
 
+std::optional<std::vector<int64_t>> trailing_static_dims(const Graph& graph, const std::string& value, int64_t axis) {
+  const TypeInfo* t = graph.find_type(value);
+  if (t == nullptr || !t->shape || axis < 0 || axis > static_cast<int64_t>(t->shape->size())) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (size_t d = static_cast<size_t>(axis); d < t->shape->size(); ++d) {
+    if (!(*t->shape)[d].is_static()) return std::nullopt;
+    dims.push_back((*t->shape)[d].value);
+  }
+  return dims;
+}
+
+std::optional<std::string> normalization_parameter(Graph& graph, const std::string& name, DataType type,
+                                                   const std::vector<int64_t>& normalized, int64_t x_rank,
+                                                   bool commit, const std::string& suffix) {
+  auto t = constant_value(graph, name);
+  if (!t || t->dtype() != type || static_cast<int64_t>(t->rank()) > x_rank) return std::nullopt;
+  if (without_leading_ones(t->shape().dims()) != without_leading_ones(normalized)) return std::nullopt;
+  if (t->shape().dims() == normalized && graph.constant(name) != nullptr) return name;
+  if (!commit) return name;
+  const std::string fresh = fresh_value_name(graph, name + suffix);
+  graph.initializers.emplace(fresh, t->reshaped(Shape(normalized)));
+  std::vector<Dim> dims;
+  for (int64_t d : normalized) dims.push_back(Dim::fixed(d));
+  graph.value_types[fresh] = TypeInfo{ValueKind::kTensor, type, dims};
+  return fresh;
+}
+
 }  // namespace aruntime::optimizer

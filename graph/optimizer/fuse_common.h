@@ -80,6 +80,17 @@ bool is_op(const Node& node, std::string_view op);
 std::optional<int64_t> trailing_axis(const Model& model, const Graph& graph, const Node& mean, int64_t rank);
 // `dims` without its leading 1s (the shapes a normalisation's scale may broadcast from).
 std::vector<int64_t> without_leading_ones(std::vector<int64_t> dims);
+// The static dims of `value` from `axis` on (the normalised axes), or nullopt when one is not
+// static.
+std::optional<std::vector<int64_t>> trailing_static_dims(const Graph& graph, const std::string& value, int64_t axis);
+// A normalisation's scale or bias: the name of a constant with exactly the dims `normalized` holding
+// `name`'s values: `name` itself when it already has them, else a new initializer named after it
+// with `suffix` (`name` may have extra leading ones, as long as it does not outrank x, whose shape
+// the product keeps). nullopt when `name` is not such a constant of `type`. Only checks unless
+// `commit`.
+std::optional<std::string> normalization_parameter(Graph& graph, const std::string& name, DataType type,
+                                                   const std::vector<int64_t>& normalized, int64_t x_rank,
+                                                   bool commit, const std::string& suffix);
 // For a two-input node: the index (0 or 1) of the input other than `value`, or nullopt when
 // `value` is not one of exactly two inputs.
 std::optional<size_t> other_input(const Node& node, const std::string& value);

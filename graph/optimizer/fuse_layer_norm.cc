@@ -15,26 +15,6 @@
 namespace aruntime::optimizer {
 namespace {
 
-// The name of a constant with exactly the dims `normalized` holding `name`'s values: `name` itself
-// when it already has them, else a new initializer (`name` may have extra leading ones, as long
-// as it does not outrank x, whose shape the product keeps). Only checks unless `commit`.
-std::optional<std::string> parameter(Graph& graph, const std::string& name, DataType type,
-                                     const std::vector<int64_t>& normalized, int64_t x_rank,
-                                     bool commit) {
-  auto t = constant_value(graph, name);
-  if (!t || t->dtype() != type || static_cast<int64_t>(t->rank()) > x_rank) return std::nullopt;
-  if (without_leading_ones(t->shape().dims()) != without_leading_ones(normalized))
-    return std::nullopt;
-  if (t->shape().dims() == normalized && graph.constant(name) != nullptr) return name;
-  if (!commit) return name;
-  const std::string fresh = fresh_value_name(graph, name + "/layer_norm");
-  graph.initializers.emplace(fresh, t->reshaped(Shape(normalized)));
-  std::vector<Dim> dims;
-  for (int64_t d : normalized) dims.push_back(Dim::fixed(d));
-  graph.value_types[fresh] = TypeInfo{ValueKind::kTensor, type, dims};
-  return fresh;
-}
-
 class FuseLayerNorm final : public GraphPass {
  public:
   const std::string& name() const override { return name_; }
@@ -64,12 +44,9 @@ class FuseLayerNorm final : public GraphPass {
     if ((type != DataType::kFloat32 && type != DataType::kFloat64) || rank < 1) return false;
     const auto axis = trailing_axis(model, graph, mean, rank);
     if (!axis) return false;
-    const TypeInfo* xt = graph.find_type(x);
-    std::vector<int64_t> normalized;
-    for (int64_t d = *axis; d < rank; ++d) {
-      if (!(*xt->shape)[d].is_static()) return false;
-      normalized.push_back((*xt->shape)[d].value);
-    }
+    const auto trailing = trailing_static_dims(graph, x, *axis);
+    if (!trailing) return false;
+    const std::vector<int64_t>& normalized = *trailing;
 
     // d = x - mu: the Sub reading mu, with x as its first input.
     auto sub = index.only_consumer(mean.outputs[0]);
@@ -120,20 +97,20 @@ class FuseLayerNorm final : public GraphPass {
     if (auto shift = index.only_consumer(graph.nodes[*scale].outputs[0]);
         shift && is_op(graph.nodes[*shift], "Add")) {
       const auto beta_input = other_input(graph.nodes[*shift], graph.nodes[*scale].outputs[0]);
-      if (beta_input && parameter(graph, graph.nodes[*shift].inputs[*beta_input], type, normalized,
-                                  rank, false)) {
+      if (beta_input && normalization_parameter(graph, graph.nodes[*shift].inputs[*beta_input], type, normalized,
+                                  rank, false, "/layer_norm")) {
         beta = graph.nodes[*shift].inputs[*beta_input];
         pattern.push_back(*shift);
         last = *shift;
       }
     }
-    if (!parameter(graph, gamma, type, normalized, rank, false)) return false;
+    if (!normalization_parameter(graph, gamma, type, normalized, rank, false, "/layer_norm")) return false;
     if (!index.replaceable(pattern, last)) return false;
 
     const std::string y = graph.nodes[last].outputs[0];
     const std::string node_name = graph.nodes[last].name;
-    std::vector<std::string> inputs = {x, *parameter(graph, gamma, type, normalized, rank, true)};
-    if (!beta.empty()) inputs.push_back(*parameter(graph, beta, type, normalized, rank, true));
+    std::vector<std::string> inputs = {x, *normalization_parameter(graph, gamma, type, normalized, rank, true, "/layer_norm")};
+    if (!beta.empty()) inputs.push_back(*normalization_parameter(graph, beta, type, normalized, rank, true, "/layer_norm"));
     Node norm = fused_node("LayerNormalization", node_name, std::move(inputs), y);
     if (model.opset("") >= 17) norm.domain.clear();
     norm.attributes.push_back(int_attribute("axis", *axis));

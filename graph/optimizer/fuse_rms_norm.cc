@@ -64,12 +64,9 @@ class FuseRmsNorm final : public GraphPass {
     if ((type != DataType::kFloat32 && type != DataType::kFloat64) || rank < 1) return false;
     const auto axis = trailing_axis(model, graph, mean, rank);
     if (!axis) return false;
-    const TypeInfo* xt = graph.find_type(x);
-    std::vector<int64_t> normalized;
-    for (int64_t d = *axis; d < rank; ++d) {
-      if (!(*xt->shape)[d].is_static()) return false;
-      normalized.push_back((*xt->shape)[d].value);
-    }
+    const auto trailing = trailing_static_dims(graph, x, *axis);
+    if (!trailing) return false;
+    const std::vector<int64_t>& normalized = *trailing;
 
     // + eps, Sqrt.
     auto plus_eps = only_reader(graph, index, mean.outputs[0], "Add");
@@ -109,37 +106,30 @@ class FuseRmsNorm final : public GraphPass {
     const std::string& n_out = graph.nodes[normed].outputs[0];
     if (auto scale = only_reader(graph, index, n_out, "Mul")) {
       const auto g = other_input(graph.nodes[*scale], n_out);
-      if (g) {
-        auto t = constant_value(graph, graph.nodes[*scale].inputs[*g]);
-        if (t && t->dtype() == type && static_cast<int64_t>(t->rank()) <= rank &&
-            without_leading_ones(t->shape().dims()) == without_leading_ones(normalized)) {
-          gamma = graph.nodes[*scale].inputs[*g];
-          pattern.push_back(*scale);
-          last = *scale;
-        }
+      if (g && normalization_parameter(graph, graph.nodes[*scale].inputs[*g], type, normalized, rank, false, "")) {
+        gamma = graph.nodes[*scale].inputs[*g];
+        pattern.push_back(*scale);
+        last = *scale;
       }
     }
     if (!index.replaceable(pattern, last)) return false;
 
     // Gamma with exactly the normalised dims (a new initializer when it has leading ones, or is
     // missing and so is all ones).
-    std::string scale_name = gamma;
-    if (gamma.empty() || graph.constant(gamma) == nullptr ||
-        graph.constant(gamma)->shape().dims() != normalized) {
+    std::string scale_name;
+    if (!gamma.empty()) {
+      scale_name = *normalization_parameter(graph, gamma, type, normalized, rank, true, "/rms_norm_scale");
+    } else {
       Tensor values(type, Shape(normalized));
-      if (gamma.empty()) {
-        const int64_t count = values.num_elements();
-        for (int64_t i = 0; i < count; ++i) {
-          if (type == DataType::kFloat32) {
-            values.data<float>()[i] = 1.0f;
-          } else {
-            values.data<double>()[i] = 1.0;
-          }
+      const int64_t count = values.num_elements();
+      for (int64_t i = 0; i < count; ++i) {
+        if (type == DataType::kFloat32) {
+          values.data<float>()[i] = 1.0f;
+        } else {
+          values.data<double>()[i] = 1.0;
         }
-      } else {
-        values = constant_value(graph, gamma)->reshaped(Shape(normalized));
       }
-      scale_name = fresh_value_name(graph, (gamma.empty() ? x : gamma) + "/rms_norm_scale");
+      scale_name = fresh_value_name(graph, x + "/rms_norm_scale");
       graph.initializers.emplace(scale_name, std::move(values));
       std::vector<Dim> dims;
       for (int64_t d : normalized) dims.push_back(Dim::fixed(d));

@@ -168,7 +168,7 @@ class FusedGemm final : public HalfAsFloat32Kernel {
     T* py = y.data<T>();
     T beta = static_cast<T>(beta_);
     if (c != nullptr && beta != T(0)) {
-      fill_with_c(node, *c, m, n, py);
+      fill_gemm_c(node, *c, m, n, py);
     } else {
       beta = T(0);
     }
@@ -180,30 +180,6 @@ class FusedGemm final : public HalfAsFloat32Kernel {
     const int64_t lda = trans_a_ ? ad[1] : k;
     kernels::gemm_parallel<T>(trans_a_, trans_b_, m, n, k, static_cast<T>(alpha_), a.data<T>(), lda,
                               b.data<T>(), b.shape()[1], beta, py, n, epilogue);
-  }
-
-  // Y = C broadcast (unidirectionally) to [m, n].
-  template <typename T>
-  static void fill_with_c(const Node& node, const Tensor& c, int64_t m, int64_t n, T* y) {
-    const auto& cd = c.shape().dims();
-    const int64_t cm = cd.size() == 2 ? cd[0] : 1;
-    const int64_t cn = cd.empty() ? 1 : cd.back();
-    if (cd.size() > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != n)) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": C of shape " +
-                                                   c.shape().to_string() +
-                                                   " does not broadcast to [" + std::to_string(m) +
-                                                   "," + std::to_string(n) + "]");
-    }
-    const T* pc = c.data<T>();
-    for (int64_t i = 0; i < m; ++i) {
-      const T* c_row = pc + (cm == 1 ? 0 : i * cn);
-      T* y_row = y + i * n;
-      if (cn == 1) {
-        std::fill(y_row, y_row + n, c_row[0]);
-      } else {
-        std::copy(c_row, c_row + n, y_row);
-      }
-    }
   }
 
   bool trans_a_, trans_b_;

@@ -159,26 +159,8 @@ class Gemm final : public HalfAsFloat32Kernel {
     const T alpha = static_cast<T>(alpha_);
     T beta = static_cast<T>(beta_);
     if (c != nullptr && beta != T(0)) {
-      // C broadcasts unidirectionally to [m, n]: prefill Y with it, then Y = alpha*AB + beta*Y.
-      const auto& cd = c->shape().dims();
-      const int64_t cm = cd.size() == 2 ? cd[0] : 1;
-      const int64_t cn = cd.empty() ? 1 : cd.back();
-      if (cd.size() > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != n)) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": C of shape " + c->shape().to_string() +
-                        " does not broadcast to [" + std::to_string(m) + "," + std::to_string(n) +
-                        "]");
-      }
-      const T* pc = c->data<T>();
-      for (int64_t i = 0; i < m; ++i) {
-        const T* c_row = pc + (cm == 1 ? 0 : i * cn);
-        T* y_row = py + i * n;
-        if (cn == 1) {
-          std::fill(y_row, y_row + n, c_row[0]);
-        } else {
-          std::copy(c_row, c_row + n, y_row);
-        }
-      }
+      // Prefill Y with C, then Y = alpha*AB + beta*Y.
+      fill_gemm_c(node, *c, m, n, py);
     } else {
       beta = T(0);
     }

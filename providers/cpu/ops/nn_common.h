@@ -2,6 +2,7 @@
 // small parameter tensors, and the window attributes of Conv and the pools.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,6 +25,30 @@ void register_norm_kernels(KernelRegistry& registry);
 inline constexpr int kMaxOpset = 23;
 
 bool is_half(DataType type);  // float16 or bfloat16
+
+// Y ([m, n], row-major) = Gemm's C broadcast unidirectionally to [m, n]. Throws naming `node`
+// when C does not broadcast.
+template <typename T>
+void fill_gemm_c(const Node& node, const Tensor& c, int64_t m, int64_t n, T* y) {
+  const auto& cd = c.shape().dims();
+  const int64_t cm = cd.size() == 2 ? cd[0] : 1;
+  const int64_t cn = cd.empty() ? 1 : cd.back();
+  if (cd.size() > 2 || (cm != 1 && cm != m) || (cn != 1 && cn != n)) {
+    throw_error(ErrorCode::kInvalidArgument, node.describe() + ": C of shape " + c.shape().to_string() +
+                                                 " does not broadcast to [" + std::to_string(m) + "," +
+                                                 std::to_string(n) + "]");
+  }
+  const T* pc = c.data<T>();
+  for (int64_t i = 0; i < m; ++i) {
+    const T* c_row = pc + (cm == 1 ? 0 : i * cn);
+    T* y_row = y + i * n;
+    if (cn == 1) {
+      std::fill(y_row, y_row + n, c_row[0]);
+    } else {
+      std::copy(c_row, c_row + n, y_row);
+    }
+  }
+}
 
 // The batch axes of a batched matrix product (MatMul, FusedMatMul): the operands' leading axes
 // broadcast numpy-style, and each batch reads its A and B matrices at offsets() (element counts).
