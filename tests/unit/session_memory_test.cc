@@ -5,6 +5,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <atomic>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -360,6 +361,55 @@ TEST(SessionCancellation, CancelFromAnotherThreadAndTimeLimit) {
     // Nothing leaked into the pool: the next run is planned and correct in shape.
     EXPECT_EQ(s.run({{"x", x}})[0].num_elements(), 64 * 256);
   }
+}
+
+TEST(IoBinding, WritesIntoCallerBuffersAndRefusesBadBindingsClearly) {
+  Session s = make_session(inception_model("2"));
+  Session reference = make_session(inception_model("2"), reference_options());
+  const Tensor x = random_input(2, 77);
+  std::vector<float> y(2 * 10, -1.0f);
+  IoBinding binding(s);
+  binding.bind_input("x", x);
+  binding.bind_output("y", Tensor::wrap(DataType::kFloat32, Shape{2, 10}, y.data()));
+  s.run(binding);
+  ASSERT_EQ(binding.outputs().size(), 1u);
+  EXPECT_EQ(binding.outputs()[0].tensor().raw_data(), y.data());
+  const Tensor expected = reference.run({{"x", x}})[0];
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(y[i], expected.data<float>()[i]);
+
+  // Without a buffer the run allocates the output.
+  IoBinding allocating(s);
+  allocating.bind_input("x", x);
+  allocating.bind_output("y");
+  s.run(allocating);
+  expect_identical(allocating.outputs()[0].tensor(), expected);
+
+  auto error_of = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(error_of([&] { binding.bind_input("z", x); }).find("'z' is not an input of the model (inputs: x)"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { binding.bind_output("logits"); }).find("'logits' is not an output"), std::string::npos);
+  EXPECT_NE(error_of([&] { binding.bind_input("x", random_input(3, 1).reshaped(Shape{3, 8, 144})); })
+                .find("expected shape"),
+            std::string::npos);
+  std::vector<float> wrong(30);
+  IoBinding mismatched(s);
+  mismatched.bind_input("x", x);
+  mismatched.bind_output("y", Tensor::wrap(DataType::kFloat32, Shape{3, 10}, wrong.data()));
+  EXPECT_NE(error_of([&] { s.run(mismatched); })
+                .find("output 'y' is bound to a float32[3,10] buffer but the run produces float32[2,10]"),
+            std::string::npos);
+  IoBinding unfed(s);
+  unfed.bind_output("y");
+  EXPECT_NE(error_of([&] { s.run(unfed); }).find("input 'x'"), std::string::npos);
+  EXPECT_NE(error_of([&] { reference.run(binding); }).find("made for another session"), std::string::npos);
 }
 
 }  // namespace
