@@ -170,13 +170,13 @@ def main():
                   f"aruntime's fixed overhead (peak RSS of `aruntime bench` on a one-node model): "
                   f"{mib(overhead)} MiB. onnxruntime's: {mib(ort_tiny - ort_base)} MiB over a Python "
                   f"process with onnxruntime imported ({mib(ort_base)} MiB).", "",
-                  "Predicted RSS = fixed overhead + weights + planned activation peak. Loading holds the largest "
-                  "initializer twice for a moment (the parsed protobuf's bytes and the runtime's tensor), so the "
-                  "last prediction adds it.", "",
+                  "Predicted RSS = fixed overhead + weights + planned activation peak. Loading takes large "
+                  "initializers' bytes from the parsed file as the tensors' storage, so weights are held once "
+                  "(the largest initializer is listed for reference).", "",
                   "| Model | weights MiB | largest initializer MiB | planned peak MiB | naive MiB | predicted RSS MiB "
-                  "| aruntime peak RSS MiB | predicted / measured | with load transient / measured "
+                  "| aruntime peak RSS MiB | predicted / measured "
                   "| onnxruntime peak RSS MiB (over its base) | aruntime / onnxruntime |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for model in args.memory:
             r = run_bench(args.aruntime, model, args.threads, 1, 5)
             inspect = subprocess.run([args.aruntime, "inspect", model, "--memory"], capture_output=True, text=True)
@@ -196,7 +196,7 @@ def main():
             name = os.path.basename(os.path.dirname(model)) or model
             lines.append(f"| {name} | {mib(r['weights_bytes'])} | {mib(largest)} | {mib(r['planned_peak_bytes'])} | "
                          f"{mib(naive) if naive else '?'} | {mib(predicted)} | {mib(measured)} | "
-                         f"{predicted / measured:.2f} | {(predicted + largest) / measured:.2f} | {mib(peak - base)} | "
+                         f"{predicted / measured:.2f} | {mib(peak - base)} | "
                          f"{measured / (peak - base):.2f} |")
             print(lines[-1], flush=True)
         lines.append("")

@@ -1,19 +1,20 @@
 # aruntime_set_warnings(target): -Wall -Wextra on our own code, with the project kept at zero warnings.
 function(aruntime_set_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  # C++ sources only: the CUDA sources of providers/gpu get their flags from providers/CMakeLists.txt.
+  target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-Wall;-Wextra;-Wno-unused-parameter>")
   # GCC 12 reports impossible -Wrestrict overlaps inside std::string concatenation at -O2
   # (GCC bug 105329); the diagnostic is noise there, so it is off for that compiler only.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
-    target_compile_options(${target} PRIVATE -Wno-restrict)
+    target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-Wno-restrict>")
     # ... and, with -march=native, "(may be) used uninitialized" inside its own AVX-512 intrinsic
     # headers (the `__Y = __Y` idiom of _mm512_undefined_*; GCC bug 105593, fixed in GCC 13).
     # Debug builds keep both diagnostics.
     if(CMAKE_BUILD_TYPE STREQUAL "Release" AND ARUNTIME_NATIVE)
-      target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized -Wno-uninitialized)
+      target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-Wno-maybe-uninitialized;-Wno-uninitialized>")
     endif()
   endif()
   if(CMAKE_BUILD_TYPE STREQUAL "Release" AND ARUNTIME_NATIVE)
-    target_compile_options(${target} PRIVATE -march=native)
+    target_compile_options(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:-march=native>")
   endif()
 endfunction()
 

@@ -17,6 +17,12 @@ class CopyKernel final : public OpKernel {
   CopyKernel(const DataTransfer* transfer, Device dst) : transfer_(transfer), dst_(dst) {}
   void compute(KernelContext& ctx) const override {
     const Tensor& src = ctx.required_input(0);
+    // A feed already in the destination memory (a device tensor bound by the caller) is used as
+    // it is.
+    if (src.device() == dst_) {
+      ctx.set_output(0, src);
+      return;
+    }
     Tensor& dst = ctx.allocate_output(0, src.shape(), src.dtype());
     if (src.device().is_cpu() && dst_.is_cpu()) {
       dst.copy_from(src);
@@ -188,6 +194,7 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
   // --- 3. Slots, with copies where a value is read on another device than where it lives.
   std::map<std::pair<std::string, std::string>, int> slot_of;  // (value, device) -> slot
   std::unordered_map<std::string, Device> home;                // where each value is produced
+  std::set<int> host_constants;                                // slots of host initializers
   auto new_slot = [&](const std::string& name, Device d) {
     int s = static_cast<int>(plan.slot_names.size());
     plan.slot_names.push_back(d.is_cpu() ? name : name + "@" + d.to_string());
@@ -203,7 +210,9 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
   }
   for (const auto& [name, t] : graph.initializers) {
     if (graph.is_graph_input(name)) continue;
-    plan.constants.emplace_back(new_slot(name, Device::cpu()), t);
+    const int slot = new_slot(name, Device::cpu());
+    plan.constants.emplace_back(slot, t);
+    host_constants.insert(slot);
     home[name] = Device::cpu();
   }
   auto find_transfer = [&](Device a, Device b) -> const DataTransfer* {
@@ -212,6 +221,18 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
       if (t && t->can_copy(a, b)) return t;
     }
     return nullptr;
+  };
+  auto provider_on = [&](Device d) -> const ExecutionProvider* {
+    for (const auto* ep : in.providers) {
+      if (ep->device() == d) return ep;
+    }
+    return nullptr;
+  };
+  auto constant_tensor = [&](int slot) -> const Tensor& {
+    for (const auto& [s, t] : plan.constants) {
+      if (s == slot) return t;
+    }
+    throw_error(ErrorCode::kRuntimeError, origin + ": slot " + std::to_string(slot) + " holds no constant");
   };
   auto device_arena = [&](Device d) -> Allocator* {
     if (d.is_cpu()) return in.host_arena;
@@ -240,6 +261,21 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     if (transfer == nullptr) {
       throw_error(ErrorCode::kNotImplemented, origin + ": no data transfer from " + h->second.to_string() +
                                                   " to " + device.to_string() + " for value '" + value + "'");
+    }
+    // A constant read on a device whose provider keeps constants there is copied once, now, and
+    // lives in the plan beside the host constants: runs then copy no weights.
+    if (h->second.is_cpu() && host_constants.count(src)) {
+      if (const ExecutionProvider* ep = provider_on(device); ep != nullptr && ep->keeps_constants_on_device()) {
+        const Tensor& host = constant_tensor(src);
+        std::shared_ptr<Allocator> memory = ep->allocator();
+        Tensor on_device(host.dtype(), host.shape(), *memory);
+        transfer->copy(host, on_device);
+        plan.constant_memories.push_back(std::move(memory));
+        const int slot = new_slot(value, device);
+        plan.constants.emplace_back(slot, std::move(on_device));
+        ++plan.num_constant_uploads;
+        return slot;
+      }
     }
     Node copy;
     copy.name = "copy_" + value + "_to_" + device.to_string();
@@ -320,9 +356,27 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
       }
     }
   }
+  for (const auto* ep : in.providers) {
+    if (const DataTransfer* t = ep->data_transfer()) plan.transfers.push_back(t);
+  }
   log::debug("{}: execution plan with {} steps, {} slots, {} copies", origin, plan.steps.size(),
              plan.slot_names.size(), plan.num_copies);
   return plan;
+}
+
+void copy_tensor(const ExecutionPlan& plan, const Tensor& src, Tensor& dst) {
+  if (src.device().is_cpu() && dst.device().is_cpu()) {
+    dst.copy_from(src);
+    return;
+  }
+  for (const DataTransfer* t : plan.transfers) {
+    if (t->can_copy(src.device(), dst.device())) {
+      t->copy(src, dst);
+      return;
+    }
+  }
+  throw_error(ErrorCode::kNotImplemented, "no data transfer from " + src.device().to_string() + " to " +
+                                              dst.device().to_string());
 }
 
 }  // namespace aruntime

@@ -35,9 +35,15 @@ struct ExecutionPlan {
   std::vector<char> slot_is_input;     // graph inputs
   std::vector<int> graph_input_slots;   // per Graph::inputs entry
   std::vector<int> graph_output_slots;  // per Graph::outputs entry (host memory)
+  // Device memory holding constants uploaded at plan time (declared first: it outlives them).
+  std::vector<std::shared_ptr<Allocator>> constant_memories;
   std::vector<std::pair<int, Tensor>> constants;  // initializers, per device that reads them
   std::deque<Node> synthetic_nodes;     // copy and fused nodes (deque: stable addresses)
-  size_t num_copies = 0;
+  // The providers' data transfers, for copies the executor makes outside copy steps (a graph
+  // output written into a caller's buffer in another memory).
+  std::vector<const DataTransfer*> transfers;
+  size_t num_copies = 0;            // copy steps, run at every run
+  size_t num_constant_uploads = 0;  // constants copied to a device once, when the plan was built
 };
 
 // Everything plan building needs from the session.
@@ -58,5 +64,13 @@ struct PlanInputs {
 // device memories (at most one copy per value and device), orders the steps and computes value
 // lifetimes. Errors name the model origin and the node.
 ExecutionPlan build_execution_plan(const PlanInputs& in);
+
+// Copies `src` into `dst` (same dtype and shape) whatever memories they are in: host memory
+// directly, otherwise through a transfer of `plan` that can. Throws Error naming both devices
+// when none can.
+void copy_tensor(const ExecutionPlan& plan, const Tensor& src, Tensor& dst);
+
+// True for the copy steps the plan inserts between memories.
+inline bool is_copy_step(const ExecutionStep& step) { return step.node->domain == "aruntime.internal"; }
 
 }  // namespace aruntime

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,18 @@ class ExecutionProvider {
   virtual ArenaOptions arena_options(const ArenaOptions& defaults) const { return defaults; }
   // Figures on the programs this EP compiled (empty for kernel-only EPs).
   virtual std::vector<ProviderProgramStats> statistics() const { return {}; }
+  // True when constants (initializers) read by this EP's nodes should be copied to its device once,
+  // when the session is created, instead of at every run: device EPs whose kernels run from
+  // device memory say yes. Host-memory EPs never need copies.
+  virtual bool keeps_constants_on_device() const { return false; }
+  // Called on the run's thread before the run's first step and after its last step, also when the
+  // run failed or was cancelled. A device EP makes its device current in begin_run; in end_run it
+  // waits for the work it queued (so that values left in device memory are complete when the run
+  // returns) and reports asynchronous device errors by throwing Error.
+  virtual void begin_run() const {}
+  virtual void end_run() const {}
+  // Figures measured on the device over the session's runs; nullopt for host-memory EPs.
+  virtual std::optional<ProviderDeviceStats> device_stats() const { return std::nullopt; }
   // True when this EP has a kernel for some version of `domain`'s `op_type` (types aside). The
   // session fuses nodes placed on this EP after partitioning only when it can run every op the
   // fusions write (graph/optimizer/fused_domain.h). The default says no: a compiling EP fuses

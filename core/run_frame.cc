@@ -125,7 +125,15 @@ Tensor RunFrame::allocate_slot(const ExecutionStep& step, int slot, const Shape&
                                const std::function<bool(int)>& only_remaining_reader) {
   // Graph outputs go straight to caller-owned memory: a bound buffer, or a new tensor.
   if (plan_.slot_is_output[slot]) {
-    if (const Tensor* buffer = bound_output(slot)) {
+    const Tensor* buffer = bound_output(slot);
+    // A step writes a bound buffer directly only when the buffer is in the memory the step writes
+    // (a copy step also within its source's memory, as a device-to-device copy); otherwise the
+    // value is made here and copied into the buffer by take_outputs.
+    if (buffer != nullptr && buffer->device() != step.allocator->device() &&
+        !(is_copy_step(step) && buffer->device() == plan_.slot_devices[step.inputs[0]])) {
+      buffer = nullptr;
+    }
+    if (buffer != nullptr) {
       if (buffer->dtype() != dtype || buffer->shape() != shape) {
         throw_error(ErrorCode::kInvalidArgument,
                     origin_ + ": output '" + plan_.slot_values[slot] + "' is bound to a " +
@@ -232,7 +240,7 @@ void RunFrame::take_outputs(std::vector<Value>& outputs) {
                                                      bound.shape().to_string() + " buffer but the run produced a " +
                                                      v.type_string());
       }
-      if (v.tensor().raw_data() != bound.raw_data()) bound.copy_from(v.tensor());
+      if (v.tensor().raw_data() != bound.raw_data()) copy_tensor(plan_, v.tensor(), bound);
       outputs.push_back(Value(std::move(bound)));
       continue;
     }

@@ -130,6 +130,7 @@ class SessionImpl {
     const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : tbb::task_arena::automatic;
     thread_arena_ = std::make_unique<tbb::task_arena>(threads);
     create_executor();
+    find_feed_devices();
     if (profiler_) profiler_->add_phase("plan", phase_start, Clock::now());
     fill_metadata();
     log::info("{}: session ready in {:.1f} ms ({} nodes, {} steps)", model_.origin,
@@ -190,6 +191,41 @@ class SessionImpl {
       for (auto& s : p->statistics()) all.push_back(std::move(s));
     }
     return all;
+  }
+  std::vector<ProviderDeviceStats> provider_device_stats() const {
+    std::vector<ProviderDeviceStats> all;
+    for (const auto& p : providers_) {
+      if (auto s = p->device_stats()) all.push_back(std::move(*s));
+    }
+    return all;
+  }
+  // The provider whose memory is `device`, or nullptr.
+  const ExecutionProvider* provider_on(Device device) const {
+    for (const auto& p : providers_) {
+      if (p->device() == device) return p.get();
+    }
+    return nullptr;
+  }
+  // The session-lifetime memory of the provider on `device`, for the caller's device tensors.
+  std::shared_ptr<Allocator> device_allocator(Device device) const {
+    const ExecutionProvider* p = provider_on(device);
+    if (p == nullptr) {
+      throw_error(ErrorCode::kInvalidArgument, model_.origin + ": no provider of this session works in " +
+                                                   device.to_string() + " (providers: " + join(provider_names()) + ")");
+    }
+    return p->allocator();
+  }
+  Tensor copy_to_device(const Tensor& host, Device device) const {
+    if (device.is_cpu()) return host.clone();
+    std::shared_ptr<Allocator> memory = device_allocator(device);
+    const DataTransfer* t = provider_on(device)->data_transfer();
+    if (!host.device().is_cpu() || t == nullptr || !t->can_copy(Device::cpu(), device)) {
+      throw_error(ErrorCode::kInvalidArgument, model_.origin + ": cannot copy a tensor on " + host.device().to_string() +
+                                                   " to " + device.to_string());
+    }
+    Tensor out(host.dtype(), host.shape(), *memory);
+    t->copy(host, out);
+    return out;
   }
   std::vector<std::string> provider_names() const {
     std::vector<std::string> n;
@@ -263,9 +299,59 @@ class SessionImpl {
     control.cancel = &run_options.cancellation.flag();
     if (run_options.timeout.count() > 0) control.deadline = std::chrono::steady_clock::now() + run_options.timeout;
     control.output_buffers = output_buffers;
-    thread_arena_->execute([&] { executor_->run(ordered, control, all); });
+    place_device_feeds(ordered);
+    thread_arena_->execute([&] {
+      for (const auto& p : providers_) p->begin_run();
+      try {
+        executor_->run(ordered, control, all);
+      } catch (...) {
+        // The devices still finish what was queued, so no work of a failed run outlives it.
+        for (const auto& p : providers_) {
+          try {
+            p->end_run();
+          } catch (const Error& e) {
+            log::warn("{}: {} after a failed run: {}", model_.origin, p->name(), e.what());
+          }
+        }
+        throw;
+      }
+      for (const auto& p : providers_) p->end_run();
+    });
     if (options_.memory.release_after_run) {
       for (const auto& a : arenas_) a->shrink();
+    }
+  }
+
+  // A feed in device memory is used there when every reader of its input is a copy to that
+  // device; otherwise (a host kernel reads it, or another device) it is brought to the host first.
+  void place_device_feeds(std::vector<Value>& ordered) const {
+    for (size_t i = 0; i < ordered.size() && i < feed_devices_.size(); ++i) {
+      Value& v = ordered[i];
+      if (!v.is_tensor() || !v.defined() || v.tensor().device().is_cpu()) continue;
+      if (feed_devices_[i] != v.tensor().device()) v = on_host(v);
+    }
+  }
+  // Per graph input, the one device all its readers copy it to (host when any reader is not a copy
+  // to that device).
+  void find_feed_devices() {
+    feed_devices_.assign(plan_.graph_input_slots.size(), Device::cpu());
+    for (size_t i = 0; i < plan_.graph_input_slots.size(); ++i) {
+      const int slot = plan_.graph_input_slots[i];
+      if (plan_.slot_is_output[slot]) continue;
+      std::optional<Device> only;
+      bool ok = true;
+      for (const ExecutionStep& step : plan_.steps) {
+        bool reads = std::find(step.inputs.begin(), step.inputs.end(), slot) != step.inputs.end();
+        for (const auto& [name, s] : step.implicit_inputs) reads = reads || s == slot;
+        if (!reads) continue;
+        const Device to = plan_.slot_devices[step.outputs[0]];
+        if (!is_copy_step(step) || to.is_cpu() || (only && *only != to)) {
+          ok = false;
+          break;
+        }
+        only = to;
+      }
+      if (ok && only) feed_devices_[i] = *only;
     }
   }
 
@@ -301,8 +387,14 @@ class SessionImpl {
     if (buffer.defined()) {
       const ValueInfo& declared = model_.graph->outputs[i];
       if (!buffer.device().is_cpu()) {
-        throw_error(ErrorCode::kInvalidArgument, model_.origin + ": output '" + name + "' bound to a buffer on " +
-                                                     buffer.device().to_string() + "; output buffers must be host memory");
+        const ExecutionProvider* p = provider_on(buffer.device());
+        const DataTransfer* t = p ? p->data_transfer() : nullptr;
+        if (t == nullptr || !t->can_copy(buffer.device(), buffer.device()) || !t->can_copy(Device::cpu(), buffer.device())) {
+          throw_error(ErrorCode::kInvalidArgument,
+                      model_.origin + ": output '" + name + "' bound to a buffer on " + buffer.device().to_string() +
+                          ", which no provider of this session can write outputs to (providers: " +
+                          join(provider_names()) + ")");
+        }
       }
       if (declared.type.kind != ValueKind::kTensor && declared.type.kind != ValueKind::kUnknown) {
         throw_error(ErrorCode::kInvalidArgument, model_.origin + ": output '" + name + "' is a " +
@@ -697,8 +789,10 @@ class SessionImpl {
       return;
     }
     const Tensor& t = value.tensor();
-    if (!t.device().is_cpu()) {
-      throw_error(ErrorCode::kInvalidArgument, where + ": fed on " + t.device().to_string() + "; feeds must be host tensors");
+    if (!t.device().is_cpu() && provider_on(t.device()) == nullptr) {
+      throw_error(ErrorCode::kInvalidArgument, where + ": fed on " + t.device().to_string() +
+                                                   "; feeds must be host tensors or in the memory of one of this session's "
+                                                   "providers (" + join(provider_names()) + ")");
     }
     if (declared.type.dtype != DataType::kUndefined && declared.type.dtype != t.dtype()) {
       throw_error(ErrorCode::kInvalidArgument, where + ": expected element type " +
@@ -735,6 +829,7 @@ class SessionImpl {
   std::vector<ValueMetadata> overridable_;
   std::vector<NodePlacement> placement_;
   std::vector<CopyPlacement> copies_;
+  std::vector<Device> feed_devices_;  // per graph input: where a device feed may stay
 };
 
 // --- Session ---------------------------------------------------------------------------------
@@ -766,6 +861,10 @@ const std::vector<NodePlacement>& Session::placement() const { return impl_->pla
 const std::vector<CopyPlacement>& Session::copies() const { return impl_->copies(); }
 std::vector<std::string> Session::providers() const { return impl_->provider_names(); }
 std::vector<ProviderProgramStats> Session::provider_statistics() const { return impl_->provider_statistics(); }
+std::vector<ProviderDeviceStats> Session::provider_device_stats() const { return impl_->provider_device_stats(); }
+std::shared_ptr<Allocator> Session::device_allocator(Device device) const { return impl_->device_allocator(device); }
+Tensor Session::copy_to_device(const Tensor& host, Device device) const { return impl_->copy_to_device(host, device); }
+Tensor Session::copy_to_host(const Tensor& tensor) const { return impl_->on_host(Value(tensor)).tensor(); }
 MemoryPlanReport Session::memory_report() const { return impl_->memory_report(); }
 MemoryStats Session::memory_stats() const { return impl_->memory_stats(); }
 std::string Session::executor_name() const { return impl_->executor_name(); }

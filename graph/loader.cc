@@ -237,10 +237,10 @@ class Converter {
     }
     for (auto& t : *proto.mutable_initializer()) {
       add_initializer(graph, t.name(), where, [&](const std::string& context) {
-        return tensor_from_proto(t, base_dir_, context, options_.max_file_bytes);
+        return tensor_from_proto_taking_bytes(t, base_dir_, context, options_.max_file_bytes);
       });
-      // The Tensor holds its own copy: free the proto's now (clear() would keep the capacity), so
-      // loading peaks near one copy of the weights rather than two.
+      // Large raw_data buffers became the tensors' storage; free what else the proto holds now
+      // (clear() would keep the capacity), so loading peaks near one copy of the weights.
       std::string().swap(*t.mutable_raw_data());
       google::protobuf::RepeatedField<float>().Swap(t.mutable_float_data());
     }

@@ -9,6 +9,8 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <unordered_map>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -380,7 +382,66 @@ void fill_from_typed_field(Tensor& t, const onnx::TensorProto& proto) {
   }
 }
 
+// Owns raw_data buffers taken from protos (tensor_from_proto_taking_bytes): each adopted tensor's
+// last copy hands its data back here, which frees the string that held it.
+class ModelBytesOwner final : public Allocator {
+ public:
+  static ModelBytesOwner& instance() {
+    static ModelBytesOwner* owner = new ModelBytesOwner;  // outlives every static tensor
+    return *owner;
+  }
+  void* keep(std::string&& bytes) {
+    auto held = std::make_unique<std::string>(std::move(bytes));
+    void* data = held->data();
+    std::lock_guard<std::mutex> lock(mutex_);
+    held_.emplace(data, std::move(held));
+    return data;
+  }
+  void* allocate(size_t) override {
+    throw_error(ErrorCode::kRuntimeError, "model-bytes: this owner only keeps buffers taken from model files");
+  }
+  void deallocate(void* ptr) override {
+    std::unique_ptr<std::string> released;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = held_.find(ptr);
+    if (it == held_.end()) return;
+    released = std::move(it->second);
+    held_.erase(it);
+  }
+  Device device() const override { return Device::cpu(); }
+  std::string name() const override { return "model-bytes"; }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<void*, std::unique_ptr<std::string>> held_;
+};
+
+// Below this size a weight is copied as usual: the copy is cheap and keeps kBufferAlignment.
+constexpr size_t kMinBytesTaken = 64 * 1024;
+
 }  // namespace
+
+Tensor tensor_from_proto_taking_bytes(onnx::TensorProto& proto, const std::string& base_dir,
+                                      const std::string& context, uint64_t max_external_file_bytes) {
+  const bool takeable = proto.has_raw_data() && proto.raw_data().size() >= kMinBytesTaken &&
+                        proto.data_location() != onnx::TensorProto::EXTERNAL && !proto.has_segment();
+  if (!takeable) return tensor_from_proto(proto, base_dir, context, max_external_file_bytes);
+  const DataType dtype = checked_data_type(proto.data_type(), context);
+  if (dtype == DataType::kString || is_4bit(dtype)) {
+    return tensor_from_proto(proto, base_dir, context, max_external_file_bytes);
+  }
+  const int64_t count = checked_element_count(proto.dims(), element_size(dtype), context);
+  const uint64_t needed = stored_bytes(dtype, count);
+  if (proto.raw_data().size() != needed) {
+    return tensor_from_proto(proto, base_dir, context, max_external_file_bytes);  // reports the mismatch
+  }
+  ModelBytesOwner& owner = ModelBytesOwner::instance();
+  void* data = owner.keep(std::move(*proto.mutable_raw_data()));
+  proto.clear_raw_data();
+  Tensor t = Tensor::adopt(dtype, Shape(std::vector<int64_t>(proto.dims().begin(), proto.dims().end())), data, owner);
+  if (dtype == DataType::kBool) normalize_bools(t);
+  return t;
+}
 
 std::string onnx_data_type_name(int32_t onnx_type) {
   static constexpr const char* kNames[] = {

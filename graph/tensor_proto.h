@@ -28,6 +28,14 @@ namespace aruntime {
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir,
                          const std::string& context, uint64_t max_external_file_bytes = UINT64_MAX);
 
+// The same for a proto the caller gives up: a large enough raw_data buffer becomes the tensor's
+// storage instead of being copied, so loading a model holds each weight once, not twice while it
+// is converted. Such a tensor's data is 16-byte aligned (the C++ heap's), not kBufferAlignment;
+// the proto's raw_data is left empty.
+Tensor tensor_from_proto_taking_bytes(onnx::TensorProto& proto, const std::string& base_dir,
+                                      const std::string& context,
+                                      uint64_t max_external_file_bytes = UINT64_MAX);
+
 // Densifies a SparseTensorProto (Constant's sparse_value, sparse initializers). A dense result
 // above `max_dense_bytes` is refused before anything is allocated, since a few bytes of sparse
 // data may describe an arbitrarily large dense tensor.

@@ -147,6 +147,19 @@ struct ProviderProgramStats {
   std::vector<std::pair<std::string, double>> figures;  // ("instructions", 42), ("device_bytes", ...)
 };
 
+// What a device provider measured on its device, over every run of the session so far: time the
+// device spent on the runs' work (device-side timers, e.g. CUDA events around each run) and its
+// memory. Host-memory providers report nothing.
+struct ProviderDeviceStats {
+  std::string provider;
+  std::string device;            // "gpu:0 (NVIDIA H100 80GB HBM3)"
+  int64_t runs = 0;              // runs timed on the device
+  double device_ms_total = 0;    // device time over those runs
+  double device_ms_last = 0;     // the last run's
+  uint64_t memory_in_use_bytes = 0;  // device memory held now (arena chunks, weights)
+  uint64_t memory_peak_bytes = 0;    // the most ever held
+};
+
 // Stops runs from another thread. Copies share one flag: cancel() on any copy stops every run
 // given the token, which then throws Error(kCancelled) between two nodes.
 class CancellationToken {
@@ -229,10 +242,14 @@ class IoBinding {
  public:
   explicit IoBinding(const Session& session);
 
-  // Feeds `value` to input `name` (shared, not copied) in every later run until bound again.
+  // Feeds `value` to input `name` (shared, not copied) in every later run until bound again. A
+  // tensor in a provider's device memory (Session::device_allocator, copy_to_device, or a buffer a
+  // previous run wrote) is read there without a copy when only that device reads the input.
   void bind_input(const std::string& name, const Value& value);
-  // Output `name` is written into `buffer`: host memory the caller owns (e.g. Tensor::wrap) of the
-  // output's element type and of the shape the run produces (a mismatch fails the run).
+  // Output `name` is written into `buffer`, memory the caller owns, of the output's element type
+  // and of the shape the run produces (a mismatch fails the run): host memory (e.g. Tensor::wrap),
+  // or device memory of one of the session's providers, so that runs chain on the device without
+  // host copies.
   void bind_output(const std::string& name, Tensor buffer);
   // Output `name` is returned in a tensor the run allocates.
   void bind_output(const std::string& name);
@@ -278,6 +295,14 @@ class Session {
   std::vector<std::string> providers() const;
   // Statistics of every program a compiling provider built for this session.
   std::vector<ProviderProgramStats> provider_statistics() const;
+  // Device-side time and memory of each device provider (empty for host-only sessions).
+  std::vector<ProviderDeviceStats> provider_device_stats() const;
+  // Memory of the provider working in `device`, for tensors the caller keeps there (bound inputs
+  // and output buffers). Throws Error(kInvalidArgument) when no provider of the session does.
+  std::shared_ptr<Allocator> device_allocator(Device device) const;
+  // Host <-> device copies through the session's providers (a host tensor is cloned for kCpu).
+  Tensor copy_to_device(const Tensor& host, Device device) const;
+  Tensor copy_to_host(const Tensor& tensor) const;
   // The allocation plan's figures (planned activation peak, weights) per device memory.
   MemoryPlanReport memory_report() const;
   MemoryStats memory_stats() const;

@@ -48,7 +48,10 @@ uint64_t NpuDeviceMemory::peak_in_use_bytes() const {
 }
 
 bool NpuDataTransfer::can_copy(Device src, Device dst) const {
-  return (src.is_cpu() && dst == npu_device()) || (src == npu_device() && dst.is_cpu());
+  // npu -> npu moves data within device memory (a caller's output buffer there), never over the
+  // host link, so it is not counted as a host transfer.
+  return (src.is_cpu() && dst == npu_device()) || (src == npu_device() && dst.is_cpu()) ||
+         (src == npu_device() && dst == npu_device());
 }
 
 void NpuDataTransfer::copy(const Tensor& src, Tensor& dst) const {
@@ -67,6 +70,7 @@ void NpuDataTransfer::copy(const Tensor& src, Tensor& dst) const {
   }
   const size_t bytes = src.byte_size();
   if (bytes > 0) std::memcpy(dst.raw_data(), src.raw_data(), bytes);
+  if (!src.device().is_cpu() && !dst.device().is_cpu()) return;
   if (dst.device().is_cpu()) {
     ++copies_to_host_;
     bytes_to_host_ += static_cast<int64_t>(bytes);

@@ -87,6 +87,32 @@ TEST(Heterogeneous, GraphInputsAndOutputsOnTheDeviceCostOneCopyEach) {
   EXPECT_TRUE(out[1].device().is_cpu());
 }
 
+TEST(Heterogeneous, ConstantsOfAProviderThatKeepsThemOnTheDeviceAreUploadedOncePerPlan) {
+  // y = (x + w) * w with w a constant, both nodes on the device.
+  for (bool keep : {false, true}) {
+    Harness h;
+    h.builder.input("x", {2}).output("y").initializer("w", testing::f32({2}, {2, -3}));
+    h.builder.node("a", "Add", {"x", "w"}, {"t"}).node("b", "Mul", {"t", "w"}, {"y"});
+    TestExecutionProvider gpu("gpu", kGpu);
+    gpu.claim_ops({"Add", "Mul"}).keep_constants_on_device(keep);
+    h.eps = {&gpu};
+    h.build();
+    // Per run: x in and y out, plus w in when it is not kept on the device.
+    EXPECT_EQ(h.plan.num_copies, keep ? 2u : 3u) << keep;
+    EXPECT_EQ(h.plan.num_constant_uploads, keep ? 1u : 0u) << keep;
+    EXPECT_EQ(gpu.copies(), keep ? 1 : 0) << keep;
+    for (int run = 1; run <= 2; ++run) {
+      auto out = h.run({testing::f32({2}, {1, 1})});
+      testing::expect_near(out[0], testing::f32({2}, {6, 6}));
+    }
+    EXPECT_EQ(gpu.copies(), keep ? 1 + 2 * 2 : 2 * 3) << keep;
+    // The uploaded constant lives on the device, beside the host one.
+    int on_device = 0;
+    for (const auto& [slot, t] : h.plan.constants) on_device += t.device() == kGpu;
+    EXPECT_EQ(on_device, keep ? 1 : 0);
+  }
+}
+
 TEST(Heterogeneous, ValueReadOnTwoDevicesIsCopiedOncePerDevice) {
   // x feeds npu (a, b) and gpu (c, d); each device gets one copy of x however many readers.
   Harness h;

@@ -189,6 +189,44 @@ TEST(TensorProtoRaw, RawBoolBytesAreNormalised) {
   EXPECT_EQ(bytes[2], 1);
 }
 
+TEST(TensorProtoRaw, LargeRawDataBecomesTheTensorsStorageWhenTheProtoIsGivenUp) {
+  // 32768 floats (128 KiB, above the size below which weights are copied), then bools as bytes.
+  onnx::TensorProto p;
+  p.set_data_type(onnx::TensorProto::FLOAT);
+  p.add_dims(256);
+  p.add_dims(128);
+  std::vector<float> values(256 * 128);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) * 0.5f - 7.0f;
+  p.set_raw_data(values.data(), values.size() * sizeof(float));
+  const void* bytes = p.raw_data().data();
+  Tensor t = tensor_from_proto_taking_bytes(p, "", "m.onnx: initializer 'w'");
+  EXPECT_EQ(t.raw_data(), bytes);  // taken, not copied
+  EXPECT_TRUE(p.raw_data().empty());
+  ASSERT_EQ(t.shape(), Shape({256, 128}));
+  EXPECT_EQ(std::memcmp(t.raw_data(), values.data(), t.byte_size()), 0);
+  Tensor copy = t;  // the storage lives while any copy does
+  t = Tensor();
+  EXPECT_EQ(copy.data<float>()[32767], 32767 * 0.5f - 7.0f);
+
+  onnx::TensorProto b;
+  b.set_data_type(onnx::TensorProto::BOOL);
+  b.add_dims(70000);
+  std::string raw(70000, '\0');
+  raw[3] = 7;  // a stray byte: normalised to true
+  b.set_raw_data(raw);
+  Tensor flags = tensor_from_proto_taking_bytes(b, "", "m.onnx: initializer 'b'");
+  EXPECT_TRUE(flags.data<bool>()[3]);
+  EXPECT_FALSE(flags.data<bool>()[4]);
+  EXPECT_EQ(static_cast<const uint8_t*>(flags.raw_data())[3], 1);
+
+  // A mismatched size is reported exactly as without taking.
+  onnx::TensorProto bad;
+  bad.set_data_type(onnx::TensorProto::FLOAT);
+  bad.add_dims(100000);
+  bad.set_raw_data(std::string(80000, '\0'));
+  EXPECT_THROW(tensor_from_proto_taking_bytes(bad, "", "m.onnx: initializer 'bad'"), Error);
+}
+
 TEST(TensorProtoErrors, RawDataSizeMismatch) {
   auto p = make_proto(onnx::TensorProto::FLOAT, {2, 3});
   p.set_raw_data(std::string(20, '\0'));

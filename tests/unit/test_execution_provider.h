@@ -31,6 +31,12 @@ class TestExecutionProvider : public ExecutionProvider {
   std::unique_ptr<OpKernel> compile(const Graph& fused_subgraph, const Model& model) const override;
   std::shared_ptr<Allocator> allocator() const override { return allocator_; }
   const DataTransfer* data_transfer() const override { return device_.is_cpu() ? nullptr : transfer_.get(); }
+  // Constants read on the device are uploaded once, when the plan is built (as a GPU provider does).
+  TestExecutionProvider& keep_constants_on_device(bool keep) {
+    keep_constants_ = keep;
+    return *this;
+  }
+  bool keeps_constants_on_device() const override { return keep_constants_; }
 
   int copies() const;
   int compiled_groups() const { return compiled_; }
@@ -44,6 +50,7 @@ class TestExecutionProvider : public ExecutionProvider {
   std::unique_ptr<DataTransfer> transfer_;
   KernelDef def_;
   mutable int compiled_ = 0;
+  bool keep_constants_ = false;
 };
 
 // Builds a float32 graph from a compact description, for partitioner and executor tests.
