@@ -1,6 +1,7 @@
 # aruntime: one command to build and run a model, one to run the tests (see README.md).
 #   make run     bootstrap, Release build, generate a small CNN and run it with the CLI
-#   make test    bootstrap, Release build, unit + end-to-end tests (ctest labels unit|default)
+#   make test    bootstrap, Release build, unit + end-to-end + GPU tests (ctest labels unit|default|gpu;
+#                the GPU tests are reported as skipped on a machine without a CUDA device)
 
 JOBS       := $(shell nproc 2>/dev/null || echo 2)
 # The Release preset's folder; `make test BUILD_DIR=DIR` builds elsewhere.
@@ -32,7 +33,7 @@ run: build
 	$(CLI) run $(MODELS_DIR)/resnet_tiny/model.onnx
 
 test: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -L 'unit|default' -j $(JOBS)
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -L 'unit|default|gpu' -j $(JOBS)
 
 # The full conformance report: per-operator table and every failing test with its message.
 conformance: build

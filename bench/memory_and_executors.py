@@ -82,6 +82,44 @@ def branchy_model(path, channels=16, size=14, blocks=6, batch=1):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
 
 
+def balanced_model(path, channels=32, size=14, branches=4, blocks=4, batch=1):
+    """Inception-style blocks whose branches cost the same: each is a 1x1 then a 3x3 convolution
+    (with ReLUs) over the block input; the branches are concatenated, projected by a 1x1
+    convolution and added to the block input. With equal branches, two cores can each take whole
+    branches instead of splitting every small convolution between them."""
+    rng = np.random.default_rng(1)
+    inits, nodes = [], []
+
+    def weight(name, shape, scale):
+        inits.append(helper.make_tensor(name, TensorProto.FLOAT, shape,
+                                        (rng.standard_normal(shape) * scale).astype(np.float32).ravel()))
+
+    x, c = "x", channels
+    for b in range(blocks):
+        outs = []
+        for k in range(branches):
+            p = f"b{b}_{k}_"
+            weight(p + "w1", [c, c, 1, 1], 0.3)
+            weight(p + "w3", [c, c, 3, 3], 0.1)
+            nodes += [helper.make_node("Conv", [x, p + "w1"], [p + "c1"]),
+                      helper.make_node("Relu", [p + "c1"], [p + "r1"]),
+                      helper.make_node("Conv", [p + "r1", p + "w3"], [p + "c3"], pads=[1, 1, 1, 1]),
+                      helper.make_node("Relu", [p + "c3"], [p + "r3"])]
+            outs.append(p + "r3")
+        p = f"b{b}_"
+        weight(p + "wo", [c, branches * c, 1, 1], 0.1)
+        nodes += [helper.make_node("Concat", outs, [p + "cat"], axis=1),
+                  helper.make_node("Conv", [p + "cat", p + "wo"], [p + "proj"]),
+                  helper.make_node("Add", [p + "proj", x], [p + "sum"]),
+                  helper.make_node("Relu", [p + "sum"], [p + "out"])]
+        x = p + "out"
+    nodes.append(helper.make_node("Identity", [x], ["y"]))
+    graph = helper.make_graph(nodes, "balanced_branches",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, c, size, size])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, c, size, size])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+
+
 ORT_CHILD = r"""
 import sys, resource
 import numpy as np
@@ -130,8 +168,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=30)
-    ap.add_argument("--branchy", metavar="DIR", help="also time a generated Inception-style model of small "
-                    "convolutions (written to DIR/model.onnx)")
+    ap.add_argument("--branchy", metavar="DIR", help="also time two generated Inception-style models of small "
+                    "convolutions (written to DIR/model.onnx, DIR/balanced/model.onnx)")
     ap.add_argument("--out")
     args = ap.parse_args()
     lines = []
@@ -139,7 +177,10 @@ def main():
     if args.branchy:
         os.makedirs(args.branchy, exist_ok=True)
         branchy_model(os.path.join(args.branchy, "model.onnx"))
-        args.executors = [os.path.join(args.branchy, "model.onnx")] + args.executors
+        os.makedirs(os.path.join(args.branchy, "balanced"), exist_ok=True)
+        balanced_model(os.path.join(args.branchy, "balanced", "model.onnx"))
+        args.executors = [os.path.join(args.branchy, "model.onnx"),
+                          os.path.join(args.branchy, "balanced", "model.onnx")] + args.executors
     if args.executors:
         lines += ["## Parallel against sequential executor", "",
                   f"`aruntime bench --threads {args.threads}`, `--inter-op-threads 1` (sequential) against "

@@ -1,5 +1,6 @@
 #include "core/execution_plan.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <queue>
@@ -303,7 +304,12 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     step.provider = p.provider;
     step.kernel = std::move(p.kernel);
     step.allocator = in.arenas[p.provider];
-    for (const auto& v : p.node->inputs) step.inputs.push_back(v.empty() ? -1 : slot_on(v, device));
+    for (size_t i = 0; i < p.node->inputs.size(); ++i) {
+      const std::string& v = p.node->inputs[i];
+      // Inputs the kernel reads on the host (a device kernel's shape or axes tensor) stay there.
+      const bool on_host = step.kernel->reads_input_on_host(i);
+      step.inputs.push_back(v.empty() ? -1 : slot_on(v, on_host ? Device::cpu() : device));
+    }
     for (const auto& a : p.node->attributes) {
       if (a.type != Attribute::Type::kGraph || !a.g || p.node->domain == "aruntime.fused") continue;
       for (const auto& v : Graph::outer_scope_inputs(*a.g)) {

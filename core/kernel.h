@@ -109,6 +109,14 @@ class OpKernel {
     (void)output;
     return -1;
   }
+  // True for an input a device kernel reads in host memory: a small shape-like tensor (Reshape's
+  // shape, Slice's starts) that compute() reads on the host. The plan keeps such an input there,
+  // so a shape computed by host nodes reaches a device kernel without a copy, and the kernel never
+  // reads device memory from the host. Host-memory kernels have every input there anyway.
+  virtual bool reads_input_on_host(size_t input) const {
+    (void)input;
+    return false;
+  }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;

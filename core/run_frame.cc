@@ -262,7 +262,7 @@ void RunFrame::take_outputs(std::vector<Value>& outputs) {
     // the caller owns every returned buffer outright.
     if (shared) {
       Tensor owned(t.dtype(), t.shape(), output_allocator_);
-      owned.copy_from(t);
+      copy_tensor(plan_, t, owned);
       t = std::move(owned);
     }
     outputs.push_back(Value(std::move(t)));

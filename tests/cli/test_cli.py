@@ -5,8 +5,9 @@
 
 Builds tiny models with onnx.helper, computes reference outputs with onnxruntime, and checks the
 `run`, `test`, `bench`, `inspect` and `providers` commands (with the memory plan, executor and
-profiling options), their error reporting (one stderr line starting with "aruntime: error:",
-exit 1 for model/run failures, 2 for usage errors) and, when tests/models/make_malformed_models.py
+profiling options, and the gpu provider: absent without a GPU, device figures with one), their
+error reporting (one stderr line starting with "aruntime: error:", exit 1 for model/run
+failures, 2 for usage errors) and, when tests/models/make_malformed_models.py
 exists, that every malformed model it writes is refused cleanly. Models and outputs go to a new folder inside WORK_DIR (kept for inspection), or to a
 temporary folder that is removed afterwards.
 """
@@ -455,6 +456,29 @@ class PlacementTest(CliTestCase):
         for key in ("instructions", "device_bytes", "weight_bytes", "estimated_cycles"):
             self.assertGreater(programs[0][key], 0, key)
 
+    def test_bench_reports_copied_bytes_and_no_device_figures(self):
+        result = cli("bench", self.cnn, "--providers", "npu,cpu", "--json", "--iterations", 2,
+                     "--warmup", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        # The 1x3x16x16 float input to the NPU (3072 bytes), the 1x10 probabilities back (40).
+        self.assertEqual(report["copied_bytes_per_run"], 3072 + 40)
+        self.assertTrue(report["copied_bytes_complete"])
+        # The simulated NPU measures no device time or memory: no device figures.
+        self.assertEqual(report["device_stats"], [])
+        self.assertIsNone(report["device_ms_mean"])
+        self.assertIsNone(report["device_memory_peak_bytes"])
+        result = cli("bench", self.cnn, "--providers", "npu,cpu", "--iterations", 2, "--warmup", 0)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        # 3112 bytes = 3.04 KiB.
+        self.assertRegex(result.stdout,
+                         r"(?m)^copies between device memories per run: 2 \(3.04 KiB\)$")
+        self.assertNotIn("device time", result.stdout)
+        result = cli("bench", self.cnn, "--providers", "cpu", "--json", "--iterations", 1)
+        report = json.loads(result.stdout)
+        self.assertEqual((report["copies_per_run"], report["copied_bytes_per_run"]), (0, 0))
+        self.assertEqual(report["device_stats"], [])
+
     def test_compare_names_the_node_pinned_to_the_npu_in_int8(self):
         result = cli("compare", self.cnn, "--providers", "cpu,npu", "--assign", "conv2=npu",
                      "--provider-option", "npu:precision=int8")
@@ -480,6 +504,83 @@ class PlacementTest(CliTestCase):
         self.assert_one_error_line(cli("explain", self.cnn, "--providers", "npu,cpu",
                                        "--provider-option", "npu:precision=int4"), 1, "precision")
         self.assert_one_error_line(cli("explain", self.cnn, "--assign", "conv1"), 2, "--assign")
+
+
+class GpuProviderTest(CliTestCase):
+    """The CUDA provider as the CLI shows it. On a machine without a GPU (CI): listed as absent
+    when the binary has it, and a session asking for it fails with one line; on a GPU machine
+    (tests/gpu/run-on-device.sh runs this class there): listed as available, and `bench` reports
+    the device time and memory it measured."""
+
+    @classmethod
+    def setUpClass(cls):
+        listing = cli("providers").stdout
+        cls.gpu_line = next((line for line in listing.splitlines() if line.startswith("gpu:")), None)
+        cls.gpu_present = gpu_present()
+        cls.mlp = make_mlp_model(WORK / "gpu" / "mlp.onnx")
+
+    def test_providers_says_whether_the_gpu_has_a_device(self):
+        if self.gpu_line is None:
+            self.skipTest("this aruntime has no gpu provider (built without CUDA)")
+        if self.gpu_present:
+            self.assertRegex(self.gpu_line, r"^gpu: available \(.+\)$")
+        else:
+            self.assertRegex(self.gpu_line, r"^gpu: no device \(no CUDA device found\b.*\)$")
+
+    def test_a_gpu_session_without_a_gpu_is_one_error_line(self):
+        if self.gpu_present:
+            self.skipTest("this machine has a GPU")
+        for command in ("run", "bench"):
+            with self.subTest(command=command):
+                line = self.assert_one_error_line(
+                    cli(command, self.mlp, "--providers", "gpu,cpu", "--dim", "batch=2"), 1, "'gpu'")
+                if self.gpu_line is None:
+                    self.assertIn("unknown provider 'gpu'", line)
+                else:
+                    self.assertIn("provider 'gpu' has no device: no CUDA device found", line)
+
+    def test_bench_reports_device_time_and_memory_on_a_gpu(self):
+        if self.gpu_line is None or not self.gpu_present:
+            self.skipTest("needs the gpu provider and a GPU")
+        # The cost rule would keep this tiny model on the host: turned off, the GPU takes it.
+        placement = ("--providers", "gpu,cpu", "--dim", "batch=2", "--min-flops-per-byte", 0)
+        explained = json.loads(cli("explain", self.mlp, *placement, "--json").stdout)
+        self.assertIn("gpu", [n["provider"] for n in explained["nodes"]])
+        runs = 1 + 2 + 4  # first run, warmup, iterations
+        result = cli("bench", self.mlp, *placement, "--json", "--warmup", 2, "--iterations", 4)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        (gpu,) = report["device_stats"]
+        self.assertEqual(gpu["provider"], "gpu")
+        self.assertTrue(gpu["device"].startswith("gpu:0"), gpu["device"])
+        self.assertEqual(gpu["runs"], runs)
+        self.assertEqual(gpu["timed_runs"], 4)
+        self.assertGreater(gpu["device_ms_min"], 0)
+        self.assertLessEqual(gpu["device_ms_min"], gpu["device_ms_median"])
+        self.assertLessEqual(gpu["device_ms_median"], gpu["device_ms_max"])
+        # Each run's device work happens within its wall-clock time.
+        self.assertLessEqual(gpu["device_ms_max"], report["max_ms"])
+        self.assertEqual(report["device_ms_mean"], gpu["device_ms_mean"])
+        # The weights (67 floats) at least are in device memory.
+        self.assertGreaterEqual(gpu["memory_peak_bytes"], 268)
+        self.assertEqual(report["device_memory_peak_bytes"], gpu["memory_peak_bytes"])
+        text = cli("bench", self.mlp, *placement, "--warmup", 0, "--iterations", 2)
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertRegex(text.stdout, r"(?m)^device gpu \(gpu:0.*\): device time per run over 2 "
+                                      r"runs \(ms\): min [\d.e-]+, median .*; memory in use .*, "
+                                      r"peak [\d.]+ (B|KiB|MiB|GiB)$")
+
+
+def gpu_present():
+    """Whether this machine has an NVIDIA GPU: the driver's device file of one, or `nvidia-smi -L`
+    listing one."""
+    if any(pathlib.Path("/dev").glob("nvidia[0-9]*")):
+        return True
+    try:
+        listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return listing.returncode == 0 and "GPU " in listing.stdout
 
 
 def make_branches_model(path):

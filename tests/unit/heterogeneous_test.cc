@@ -113,6 +113,27 @@ TEST(Heterogeneous, ConstantsOfAProviderThatKeepsThemOnTheDeviceAreUploadedOnceP
   }
 }
 
+TEST(Heterogeneous, InputsAKernelReadsInHostMemoryAreNotCopiedToTheDevice) {
+  // y = x * s with s produced on the host (Relu) and read by the device kernel on the host.
+  Harness h;
+  h.builder.input("x", {2}).input("t", {2}).output("y");
+  h.builder.node("r", "Relu", {"t"}, {"s"}).node("m", "Mul", {"x", "s"}, {"y"});
+  TestExecutionProvider gpu("gpu", kGpu);
+  TestExecutionProvider host("host", Device::cpu());
+  gpu.claim_ops({"Mul"}).host_inputs({1});
+  host.claim_ops({"Relu"});
+  h.eps = {&gpu, &host};
+  h.build();
+  EXPECT_EQ(h.plan.num_copies, 2u);  // x in, y out; s stays where Relu wrote it
+  for (const ExecutionStep& step : h.plan.steps) {
+    if (step.node->name != "m") continue;
+    EXPECT_EQ(h.plan.slot_devices[step.inputs[0]], kGpu);
+    EXPECT_TRUE(h.plan.slot_devices[step.inputs[1]].is_cpu());
+  }
+  auto out = h.run({testing::f32({2}, {3, 4}), testing::f32({2}, {-1, 2})});
+  testing::expect_near(out[0], testing::f32({2}, {0, 8}));
+}
+
 TEST(Heterogeneous, ValueReadOnTwoDevicesIsCopiedOncePerDevice) {
   // x feeds npu (a, b) and gpu (c, d); each device gets one copy of x however many readers.
   Harness h;

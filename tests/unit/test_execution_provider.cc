@@ -1,5 +1,6 @@
 #include "tests/unit/test_execution_provider.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -45,7 +46,11 @@ float apply(const std::string& op, float a, float b) {
 
 class SimpleKernel final : public OpKernel {
  public:
-  explicit SimpleKernel(const KernelInfo& info) : op_(info.node().op_type) {}
+  explicit SimpleKernel(const KernelInfo& info, std::vector<int> host_inputs = {})
+      : op_(info.node().op_type), host_inputs_(std::move(host_inputs)) {}
+  bool reads_input_on_host(size_t input) const override {
+    return std::find(host_inputs_.begin(), host_inputs_.end(), static_cast<int>(input)) != host_inputs_.end();
+  }
   void compute(KernelContext& ctx) const override {
     const Tensor& a = ctx.required_input(0);
     const Tensor* b = ctx.input(1);
@@ -57,6 +62,7 @@ class SimpleKernel final : public OpKernel {
 
  private:
   std::string op_;
+  std::vector<int> host_inputs_;
 };
 
 // Runs a fused group by walking its nodes in order: enough to prove the group's inputs and outputs
@@ -89,6 +95,12 @@ class InterpretedGroup final : public OpKernel {
 };
 
 }  // namespace
+
+std::unique_ptr<OpKernel> TestExecutionProvider::create_kernel(const CapabilityClaim& claim,
+                                                               const KernelInfo& info) const {
+  (void)claim;
+  return std::make_unique<SimpleKernel>(info, host_inputs_);
+}
 
 TestExecutionProvider::TestExecutionProvider(std::string name, Device device)
     : name_(std::move(name)), device_(device),

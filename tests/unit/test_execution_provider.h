@@ -37,6 +37,12 @@ class TestExecutionProvider : public ExecutionProvider {
     return *this;
   }
   bool keeps_constants_on_device() const override { return keep_constants_; }
+  // The claimed kernels read these inputs in host memory (OpKernel::reads_input_on_host).
+  TestExecutionProvider& host_inputs(std::vector<int> inputs) {
+    host_inputs_ = std::move(inputs);
+    return *this;
+  }
+  std::unique_ptr<OpKernel> create_kernel(const CapabilityClaim& claim, const KernelInfo& info) const override;
 
   int copies() const;
   int compiled_groups() const { return compiled_; }
@@ -51,6 +57,7 @@ class TestExecutionProvider : public ExecutionProvider {
   KernelDef def_;
   mutable int compiled_ = 0;
   bool keep_constants_ = false;
+  std::vector<int> host_inputs_;
 };
 
 // Builds a float32 graph from a compact description, for partitioner and executor tests.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "tools/aruntime/commands.h"
 #include "tools/aruntime/feeds.h"
@@ -23,6 +24,53 @@ double elapsed_ms(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// What a device provider measured over the timed runs (Session::provider_device_stats()).
+struct DeviceResult {
+  ProviderDeviceStats stats;  // read after the timed runs: memory in use and its peak, totals
+  std::optional<LatencySummary> run_ms;  // device time of each timed run
+};
+
+// Device time of each timed run, per device provider. The provider times every run on its device
+// (CUDA events around the run's work); the growth of its running total across one run is that
+// run's device time. Read after each timed run, outside the timed window, so the wall-clock
+// figures do not include the reading.
+class DeviceRunTimes {
+ public:
+  explicit DeviceRunTimes(const Session& session)
+      : last_(session.provider_device_stats()), samples_(last_.size()) {}
+
+  bool any() const { return !last_.empty(); }
+
+  void record(const Session& session) {
+    std::vector<ProviderDeviceStats> now = session.provider_device_stats();
+    for (size_t i = 0; i < now.size() && i < last_.size(); ++i) {
+      if (now[i].provider != last_[i].provider || now[i].runs <= last_[i].runs) continue;
+      samples_[i].push_back((now[i].device_ms_total - last_[i].device_ms_total) /
+                            static_cast<double>(now[i].runs - last_[i].runs));
+    }
+    last_ = std::move(now);
+  }
+
+  // One entry per device provider: its figures now, with the timed runs' device times.
+  std::vector<DeviceResult> results(const Session& session) const {
+    std::vector<DeviceResult> out;
+    for (const ProviderDeviceStats& stats : session.provider_device_stats()) {
+      DeviceResult result{stats, std::nullopt};
+      for (size_t i = 0; i < last_.size(); ++i) {
+        if (last_[i].provider == stats.provider && !samples_[i].empty()) {
+          result.run_ms = summarize_latencies(samples_[i]);
+        }
+      }
+      out.push_back(std::move(result));
+    }
+    return out;
+  }
+
+ private:
+  std::vector<ProviderDeviceStats> last_;
+  std::vector<std::vector<double>> samples_;
+};
+
 struct BenchResult {
   std::vector<std::string> providers;
   int threads = 0;  // as resolved by the session
@@ -31,6 +79,9 @@ struct BenchResult {
   LatencySummary latency;
   std::vector<ProviderProgramStats> programs;  // read after the timed runs
   size_t copies_per_run = 0;
+  int64_t copied_bytes_per_run = 0;  // of the copies whose size is known up front
+  bool copied_bytes_complete = true;
+  std::vector<DeviceResult> devices;  // device providers only; empty for host-only sessions
   std::string executor;
   MemoryPlanReport memory;
   MemoryStats memory_stats;  // after the timed runs
@@ -116,6 +167,50 @@ std::string programs_json(const std::vector<ProviderProgramStats>& programs) {
   return out + "]";
 }
 
+std::string device_stats_json(const std::vector<DeviceResult>& devices) {
+  std::string out = "[";
+  for (size_t i = 0; i < devices.size(); ++i) {
+    const ProviderDeviceStats& s = devices[i].stats;
+    out += std::string(i ? ", " : "") + "{\"provider\": " + json_string(s.provider) +
+           ", \"device\": " + json_string(s.device) + ", \"runs\": " + std::to_string(s.runs) +
+           ", \"device_ms_total\": " + json_number(s.device_ms_total) +
+           ", \"memory_in_use_bytes\": " + std::to_string(s.memory_in_use_bytes) +
+           ", \"memory_peak_bytes\": " + std::to_string(s.memory_peak_bytes);
+    if (const std::optional<LatencySummary>& t = devices[i].run_ms) {
+      out += ", \"timed_runs\": " + std::to_string(t->count) +
+             ", \"device_ms_min\": " + json_number(t->min) +
+             ", \"device_ms_median\": " + json_number(t->median) +
+             ", \"device_ms_mean\": " + json_number(t->mean) +
+             ", \"device_ms_p90\": " + json_number(t->p90) +
+             ", \"device_ms_max\": " + json_number(t->max);
+    } else {
+      out += ", \"timed_runs\": 0";
+    }
+    out += "}";
+  }
+  return out + "]";
+}
+
+// Device time per timed run summed over the device providers (null without device timings), and
+// their device memory peaks summed (null for a host-only session).
+std::string device_ms_mean_json(const std::vector<DeviceResult>& devices) {
+  double total = 0;
+  bool timed = false;
+  for (const DeviceResult& d : devices) {
+    if (!d.run_ms) continue;
+    total += d.run_ms->mean;
+    timed = true;
+  }
+  return timed ? json_number(total) : "null";
+}
+
+std::string device_memory_peak_json(const std::vector<DeviceResult>& devices) {
+  if (devices.empty()) return "null";
+  uint64_t total = 0;
+  for (const DeviceResult& d : devices) total += d.stats.memory_peak_bytes;
+  return std::to_string(total);
+}
+
 void print_json(const BenchArgs& bench, const BenchResult& result) {
   const LatencySummary& l = result.latency;
   std::cout << "{\"model\": " << json_string(bench.model)
@@ -129,6 +224,11 @@ void print_json(const BenchArgs& bench, const BenchResult& result) {
             << ", \"mean_ms\": " << json_number(l.mean) << ", \"p90_ms\": " << json_number(l.p90)
             << ", \"p99_ms\": " << json_number(l.p99) << ", \"max_ms\": " << json_number(l.max)
             << ", \"copies_per_run\": " << result.copies_per_run
+            << ", \"copied_bytes_per_run\": " << result.copied_bytes_per_run
+            << ", \"copied_bytes_complete\": " << (result.copied_bytes_complete ? "true" : "false")
+            << ", \"device_ms_mean\": " << device_ms_mean_json(result.devices)
+            << ", \"device_memory_peak_bytes\": " << device_memory_peak_json(result.devices)
+            << ", \"device_stats\": " << device_stats_json(result.devices)
             << ", \"device_programs\": " << programs_json(result.programs)
             << ", \"executor\": " << json_string(result.executor)
             << ", \"planned_peak_bytes\": " << result.memory.planned_peak_bytes
@@ -154,7 +254,28 @@ void print_text(const BenchArgs& bench, const BenchResult& result) {
             << " min " << number_text(l.min) << ", median " << number_text(l.median) << ", mean "
             << number_text(l.mean) << ", p90 " << number_text(l.p90) << ", p99 "
             << number_text(l.p99) << ", max " << number_text(l.max) << "\n"
-            << "copies between device memories per run: " << result.copies_per_run << "\n";
+            << "copies between device memories per run: " << result.copies_per_run;
+  if (result.copies_per_run > 0 && result.copied_bytes_per_run > 0) {
+    std::cout << " (" << byte_units(static_cast<uint64_t>(result.copied_bytes_per_run))
+              << (result.copied_bytes_complete ? "" : " + sizes known only at run time") << ")";
+  } else if (result.copies_per_run > 0 && !result.copied_bytes_complete) {
+    std::cout << " (sizes known only at run time)";
+  }
+  std::cout << "\n";
+  for (const DeviceResult& d : result.devices) {
+    std::cout << "device " << d.stats.provider << " (" << d.stats.device << "): ";
+    if (d.run_ms) {
+      const LatencySummary& t = *d.run_ms;
+      std::cout << "device time per run over " << t.count << " runs (ms): min "
+                << number_text(t.min) << ", median " << number_text(t.median) << ", mean "
+                << number_text(t.mean) << ", p90 " << number_text(t.p90) << ", max "
+                << number_text(t.max) << "; ";
+    } else {
+      std::cout << "no device time measured; ";
+    }
+    std::cout << "memory in use " << byte_units(d.stats.memory_in_use_bytes) << ", peak "
+              << byte_units(d.stats.memory_peak_bytes) << "\n";
+  }
   for (const ProviderProgramStats& p : result.programs) {
     std::cout << "device program " << p.program << " (" << p.provider << "):";
     for (size_t i = 0; i < p.figures.size(); ++i) {
@@ -207,14 +328,25 @@ int bench_command(const std::vector<std::string>& args) {
   for (int i = 0; i < bench.warmup; ++i) session.run_values(feeds.values);
   std::vector<double> samples;
   samples.reserve(static_cast<size_t>(bench.iterations));
+  DeviceRunTimes device_times(session);
   for (int i = 0; i < bench.iterations; ++i) {
     const Clock::time_point start = Clock::now();
     session.run_values(feeds.values);
     samples.push_back(elapsed_ms(start));
+    if (device_times.any()) device_times.record(session);
   }
   result.latency = summarize_latencies(std::move(samples));
+  result.devices = device_times.results(session);
   result.programs = session.provider_statistics();
-  result.copies_per_run = session.copies().size();
+  const std::vector<CopyPlacement> copies = session.copies();
+  result.copies_per_run = copies.size();
+  for (const CopyPlacement& copy : copies) {
+    if (copy.bytes < 0) {
+      result.copied_bytes_complete = false;
+    } else {
+      result.copied_bytes_per_run += copy.bytes;
+    }
+  }
   result.executor = session.executor_name();
   result.memory = session.memory_report();
   result.memory_stats = session.memory_stats();

@@ -1,0 +1,46 @@
+# The CUDA GPU execution provider (providers/gpu/) is built when this machine has the CUDA
+# toolkit: nvcc, the CUDA runtime, cuBLAS/cuBLASLt and cuDNN. -DARUNTIME_WITH_CUDA=OFF leaves it
+# out on purpose; without a toolkit the build leaves it out and says why. Either way the CPU build
+# and its tests are the same.
+option(ARUNTIME_WITH_CUDA "Build the CUDA GPU execution provider when the CUDA toolkit is found" ON)
+set(ARUNTIME_HAVE_CUDA OFF)
+if(ARUNTIME_WITH_CUDA)
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+  find_package(CUDAToolkit QUIET)
+  set(_why "")
+  if(NOT CMAKE_CUDA_COMPILER)
+    set(_why "no CUDA compiler (nvcc) found")
+  elseif(NOT CUDAToolkit_FOUND)
+    set(_why "the CUDA toolkit's libraries were not found")
+  else()
+    find_library(ARUNTIME_CUDNN_LIBRARY cudnn HINTS ${CUDAToolkit_LIBRARY_DIR})
+    find_path(ARUNTIME_CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+    if(NOT ARUNTIME_CUDNN_LIBRARY OR NOT ARUNTIME_CUDNN_INCLUDE_DIR)
+      set(_why "cuDNN (cudnn.h, libcudnn) was not found")
+    elseif(NOT TARGET CUDA::cublasLt)
+      set(_why "cuBLASLt was not found")
+    endif()
+  endif()
+  if(_why STREQUAL "")
+    # Ampere (sm_80) and Hopper (sm_90) machine code, plus sm_90 PTX for newer GPUs to JIT.
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 80-real 90)
+    endif()
+    # The .cu files hold device code and plain launch functions only (the runtime's C++20 headers
+    # stay in the .cc files), and CMake 3.25 knows no C++20 flag for nvcc: C++17 for CUDA.
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    enable_language(CUDA)
+    set(ARUNTIME_HAVE_CUDA ON)
+    message(STATUS "aruntime: CUDA GPU provider ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
+                   "architectures ${CMAKE_CUDA_ARCHITECTURES})")
+  else()
+    message(STATUS "aruntime: CUDA GPU provider OFF: ${_why} (set -DARUNTIME_WITH_CUDA=OFF to silence)")
+  endif()
+else()
+  message(STATUS "aruntime: CUDA GPU provider OFF (ARUNTIME_WITH_CUDA=OFF)")
+endif()
