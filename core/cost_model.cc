@@ -53,7 +53,8 @@ std::optional<double> estimate_flops(const Graph& graph, const Node& node) {
   auto in1 = node.inputs.size() < 2 ? std::nullopt : static_dims(graph, node.inputs[1]);
   auto out0 = node.outputs.empty() ? std::nullopt : static_dims(graph, node.outputs[0]);
 
-  if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv") {
+  // The runtime's fused ops (graph/optimizer/fused_domain.h) cost what the op they extend does.
+  if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv" || op == "FusedConv") {
     // 2 * output elements * (input channels per group * kernel window)
     const std::string& w = op == "QLinearConv" ? node.inputs.at(3) : node.inputs.at(1);
     auto wd = static_dims(graph, w);
@@ -69,12 +70,21 @@ std::optional<double> estimate_flops(const Graph& graph, const Node& node) {
     for (size_t i = 1; i < wd->size(); ++i) window *= static_cast<double>((*wd)[i]);
     return 2.0 * elements(*in0) * window;
   }
-  if (op == "Gemm" || op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") {
+  if (op == "Attention") {
+    // Q K^T and P V: 2 * 2 * output elements * keys (head sizes of Q and V alike).
+    if (!out0 || !in1 || in1->size() < 2) return std::nullopt;
+    const bool k_transposed = node.attr_int("k_transposed", 0) != 0;
+    const int64_t keys = k_transposed ? in1->back() : (*in1)[in1->size() - 2];
+    return 4.0 * elements(*out0) * static_cast<double>(keys);
+  }
+  if (op == "Gemm" || op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul" || op == "FusedGemm" ||
+      op == "FusedMatMul") {
     // 2 * output elements * inner dimension
     auto a = op == "QLinearMatMul" ? static_dims(graph, node.inputs.at(0)) : in0;
     if (!a || !out0 || a->empty()) return std::nullopt;
     int64_t k = a->back();
-    if (op == "Gemm" && node.attr_int("transA", 0) != 0 && a->size() == 2) k = (*a)[0];
+    if ((op == "Gemm" || op == "FusedGemm") && node.attr_int("transA", 0) != 0 && a->size() == 2) k = (*a)[0];
+    if (op == "FusedMatMul" && node.attr_int("transA", 0) != 0 && a->size() >= 2) k = (*a)[a->size() - 2];
     return 2.0 * elements(*out0) * static_cast<double>(k);
   }
   if (op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
@@ -93,7 +103,7 @@ std::optional<double> estimate_flops(const Graph& graph, const Node& node) {
   }
   static const std::set<std::string> kFewPerElement = {
       "BatchNormalization", "LayerNormalization", "InstanceNormalization", "GroupNormalization",
-      "Softmax", "LogSoftmax", "RMSNormalization", "LRN", "Gelu", "Erf"};
+      "Softmax", "LogSoftmax", "RMSNormalization", "LRN", "Gelu", "Erf", "SkipLayerNormalization"};
   if (kFewPerElement.count(op)) {
     if (!out0) return std::nullopt;
     return 5.0 * elements(*out0);

@@ -307,8 +307,17 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     for (size_t i = 0; i < p.node->inputs.size(); ++i) {
       const std::string& v = p.node->inputs[i];
       // Inputs the kernel reads on the host (a device kernel's shape or axes tensor) stay there.
+      if (v.empty()) {
+        step.inputs.push_back(-1);
+        continue;
+      }
       const bool on_host = step.kernel->reads_input_on_host(i);
-      step.inputs.push_back(v.empty() ? -1 : slot_on(v, on_host ? Device::cpu() : device));
+      auto where = home.find(v);
+      if (step.kernel->reads_input_metadata_only(i) && where != home.end()) {
+        step.inputs.push_back(slot_on(v, where->second));
+        continue;
+      }
+      step.inputs.push_back(slot_on(v, on_host ? Device::cpu() : device));
     }
     for (const auto& a : p.node->attributes) {
       if (a.type != Attribute::Type::kGraph || !a.g || p.node->domain == "aruntime.fused") continue;
@@ -345,6 +354,8 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     }
     for (const auto& [name, slot] : plan.steps[s].implicit_inputs) last_reader[slot] = static_cast<int>(s);
   }
+  plan.slot_is_read.assign(plan.slot_names.size(), 0);
+  for (size_t slot = 0; slot < plan.slot_names.size(); ++slot) plan.slot_is_read[slot] = last_reader[slot] >= 0;
   std::vector<char> keep(plan.slot_names.size(), 0);
   for (int s : plan.graph_input_slots) keep[s] = 1;
   for (int s : plan.graph_output_slots) keep[s] = 1;

@@ -33,6 +33,7 @@ struct ExecutionPlan {
   std::vector<char> slot_is_output;
   std::vector<char> slot_is_constant;  // initializers (plan.constants)
   std::vector<char> slot_is_input;     // graph inputs
+  std::vector<char> slot_is_read;      // some step reads the slot
   std::vector<int> graph_input_slots;   // per Graph::inputs entry
   std::vector<int> graph_output_slots;  // per Graph::outputs entry (host memory)
   // Device memory holding constants uploaded at plan time (declared first: it outlives them).

@@ -117,6 +117,13 @@ class OpKernel {
     (void)input;
     return false;
   }
+  // True for an input of which the kernel reads only the shape and type, never the elements
+  // (Shape, Size): the plan hands it the value where it lives, in whatever memory, so that asking
+  // a device tensor's shape copies nothing.
+  virtual bool reads_input_metadata_only(size_t input) const {
+    (void)input;
+    return false;
+  }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;

@@ -12,7 +12,9 @@
 namespace aruntime {
 
 struct ParallelExecutorOptions {
-  double inline_flops = 50000;  // steps below this estimate run on the thread that readied them
+  // Steps below this estimate (about 10 µs of work) run on the thread that readied them: sharing
+  // a step costs microseconds, which only a larger one repays.
+  double inline_flops = 1e6;
   int max_concurrent_steps = 0;  // at most this many steps at once; 0 = the task arena's threads
 };
 
@@ -38,6 +40,7 @@ class ParallelExecutor final : public Executor {
   std::vector<char> keep_;                    // per slot: graph inputs, outputs, constants
   std::vector<char> small_;                   // per step: run inline
   int max_width_ = 1;
+  int max_large_width_ = 1;  // the most steps above inline_flops that may run at once
   int max_concurrent_steps_ = 0;
 };
 

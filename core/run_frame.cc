@@ -129,8 +129,10 @@ Tensor RunFrame::allocate_slot(const ExecutionStep& step, int slot, const Shape&
     // A step writes a bound buffer directly only when the buffer is in the memory the step writes
     // (a copy step also within its source's memory, as a device-to-device copy); otherwise the
     // value is made here and copied into the buffer by take_outputs.
+    // (Not when a host step also reads the slot: it would be handed device memory.)
     if (buffer != nullptr && buffer->device() != step.allocator->device() &&
-        !(is_copy_step(step) && buffer->device() == plan_.slot_devices[step.inputs[0]])) {
+        !(is_copy_step(step) && buffer->device() == plan_.slot_devices[step.inputs[0]] &&
+          !plan_.slot_is_read[slot])) {
       buffer = nullptr;
     }
     if (buffer != nullptr) {

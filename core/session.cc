@@ -301,21 +301,32 @@ class SessionImpl {
     control.output_buffers = output_buffers;
     place_device_feeds(ordered);
     thread_arena_->execute([&] {
-      for (const auto& p : providers_) p->begin_run();
-      try {
-        executor_->run(ordered, control, all);
-      } catch (...) {
-        // The devices still finish what was queued, so no work of a failed run outlives it.
-        for (const auto& p : providers_) {
+      // Every provider whose begin_run returned gets its end_run, whatever fails, so that no
+      // device work of a run outlives it and no provider is left inside a run.
+      size_t begun = 0;
+      auto end_runs = [&](bool after_failure) {
+        std::exception_ptr first;
+        for (size_t i = 0; i < begun; ++i) {
           try {
-            p->end_run();
+            providers_[i]->end_run();
           } catch (const Error& e) {
-            log::warn("{}: {} after a failed run: {}", model_.origin, p->name(), e.what());
+            if (after_failure) {
+              log::warn("{}: {} after a failed run: {}", model_.origin, providers_[i]->name(), e.what());
+            } else if (!first) {
+              first = std::current_exception();
+            }
           }
         }
+        if (first) std::rethrow_exception(first);
+      };
+      try {
+        for (; begun < providers_.size(); ++begun) providers_[begun]->begin_run();
+        executor_->run(ordered, control, all);
+      } catch (...) {
+        end_runs(true);
         throw;
       }
-      for (const auto& p : providers_) p->end_run();
+      end_runs(false);
     });
     if (options_.memory.release_after_run) {
       for (const auto& a : arenas_) a->shrink();

@@ -62,7 +62,9 @@ GpuContext::GpuContext(int device_id) : device_id_(device_id) {
     // Default math: float32 GEMMs stay in full float32 precision (no TF32), so results match the
     // CPU provider's within 1e-4; float16 GEMMs (CUBLAS_COMPUTE_32F over half inputs) use tensor
     // cores under this mode all the same.
-    ARUNTIME_CUBLAS_CHECK(blas.set_math_mode(cublas_, CUBLAS_DEFAULT_MATH));
+    ARUNTIME_CUBLAS_CHECK(blas.set_math_mode(
+        cublas_, static_cast<cublasMath_t>(CUBLAS_DEFAULT_MATH |
+                                           CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION)));
     ARUNTIME_CUBLAS_CHECK(blas.lt_create(&cublas_lt_));
 
     ARUNTIME_CUDNN_CHECK(cudnnCreate(&cudnn_));

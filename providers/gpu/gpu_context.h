@@ -2,10 +2,10 @@
 // of a run is queued on it, in plan order, so device memory released by one step may be reused by
 // the next without any synchronisation) and the library handles bound to that stream.
 //
-// One GpuContext per GPU execution provider, i.e. per session. Concurrent runs of one session
-// queue on the same stream: they are correct, and serialised on the device. cuBLAS and cuDNN
-// handles are used from several host threads only through calls that do not change their state
-// (the stream is set once, here), which both libraries allow.
+// One GpuContext per GPU execution provider, i.e. per session. Concurrent runs of one session, and
+// the parallel executor's threads, queue on the same stream: they are correct, and serialised on
+// the device. cuBLAS allows one handle to be used from several host threads at once (its stream
+// is set once, here); cuDNN does not, so every cuDNN call is made under lock_cudnn().
 #pragma once
 
 #include <cublasLt.h>
@@ -14,6 +14,7 @@
 #include <cudnn.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "aruntime/device.h"
@@ -43,6 +44,11 @@ class GpuContext {
   void make_current() const;
   // Blocks until everything queued on the stream has run; surfaces asynchronous kernel errors.
   void synchronize() const;
+  // Held around every use of the cuDNN handle (algorithm queries and the calls that queue work):
+  // cuDNN forbids two threads from using one handle at the same time.
+  [[nodiscard]] std::unique_lock<std::mutex> lock_cudnn() const {
+    return std::unique_lock<std::mutex>(cudnn_mutex_);
+  }
 
  private:
   int device_id_;
@@ -51,6 +57,7 @@ class GpuContext {
   cublasLtHandle_t cublas_lt_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   cudaDeviceProp properties_{};
+  mutable std::mutex cudnn_mutex_;
 };
 
 using GpuContextPtr = std::shared_ptr<const GpuContext>;

@@ -67,7 +67,12 @@ size_t GpuDataTransfer::acquire(size_t bytes) const {
       StagingBuffer& b = buffers_[i];
       if (b.busy || b.capacity < bytes) continue;
       const cudaError_t state = cudaEventQuery(b.done);
-      if (state == cudaErrorNotReady) continue;
+      if (state == cudaErrorNotReady) {
+        // Not an error, but recorded as the thread's last one: clear it, or the next kernel
+        // launch on this thread would report it.
+        (void)cudaGetLastError();
+        continue;
+      }
       ARUNTIME_CUDA_CHECK(state);
       b.busy = true;
       return i;
@@ -131,7 +136,16 @@ void GpuDataTransfer::to_device(const void* src, void* dst, size_t bytes) const 
   StagingBuffer& b = buffers_[index];
   std::memcpy(b.host, src, bytes);
   ARUNTIME_CUDA_CHECK(cudaMemcpyAsync(dst, b.host, bytes, cudaMemcpyHostToDevice, stream));
-  ARUNTIME_CUDA_CHECK(cudaEventRecord(b.done, stream));
+  record_or_drain(b.done, stream);
+}
+
+// Marks the staging buffer's copy; if the event cannot be recorded, waits for the stream, so that
+// the buffer is never reused while the copy may still read or write it.
+void GpuDataTransfer::record_or_drain(cudaEvent_t done, cudaStream_t stream) {
+  const cudaError_t status = cudaEventRecord(done, stream);
+  if (status == cudaSuccess) return;
+  (void)cudaStreamSynchronize(stream);
+  ARUNTIME_CUDA_CHECK(status);
 }
 
 void GpuDataTransfer::to_host(const void* src, void* dst, size_t bytes) const {
@@ -145,7 +159,7 @@ void GpuDataTransfer::to_host(const void* src, void* dst, size_t bytes) const {
   const StagingLease lease(*this, index);
   StagingBuffer& b = buffers_[index];
   ARUNTIME_CUDA_CHECK(cudaMemcpyAsync(b.host, src, bytes, cudaMemcpyDeviceToHost, stream));
-  ARUNTIME_CUDA_CHECK(cudaEventRecord(b.done, stream));
+  record_or_drain(b.done, stream);
   // The host reads the values next: wait for this copy (and what the stream ran before it).
   ARUNTIME_CUDA_CHECK(cudaEventSynchronize(b.done));
   std::memcpy(dst, b.host, bytes);

@@ -59,6 +59,7 @@ class GpuDataTransfer final : public DataTransfer {
   size_t staging_buffers() const;
 
  private:
+  static void record_or_drain(cudaEvent_t done, cudaStream_t stream);
   struct StagingBuffer {
     void* host = nullptr;  // pinned (cudaHostAlloc)
     size_t capacity = 0;

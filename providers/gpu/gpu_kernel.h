@@ -34,8 +34,16 @@ class GpuKernel : public OpKernel {
   GpuKernel(const KernelInfo& info, GpuContextPtr context) : context_(std::move(context)) {
     (void)info;
   }
+  // CUDA's current device is per host thread, and the parallel executor runs steps on any thread
+  // of the session's arena: every compute makes the provider's device current first (a no-op
+  // when it already is).
+  void compute(KernelContext& ctx) const final {
+    context_->make_current();
+    compute_on_device(ctx);
+  }
 
  protected:
+  virtual void compute_on_device(KernelContext& ctx) const = 0;
   const GpuContext& gpu() const { return *context_; }
   cudaStream_t stream() const { return context_->stream(); }
 

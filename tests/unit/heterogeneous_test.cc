@@ -134,6 +134,25 @@ TEST(Heterogeneous, InputsAKernelReadsInHostMemoryAreNotCopiedToTheDevice) {
   testing::expect_near(out[0], testing::f32({2}, {0, 8}));
 }
 
+TEST(Heterogeneous, ShapeOfADeviceValueCopiesNothing) {
+  // x -> Relu (gpu) -> r -> Neg (gpu) -> y; Shape(r) on the host reads only r's shape.
+  Harness h;
+  h.builder.input("x", {2, 3}).output("y").output("s");
+  h.builder.node("a", "Relu", {"x"}, {"r"}).node("b", "Neg", {"r"}, {"y"}).node("c", "Shape", {"r"}, {"s"});
+  h.builder.graph().value_types["s"].dtype = DataType::kInt64;  // the builder declares float32
+  TestExecutionProvider gpu("gpu", kGpu);
+  gpu.claim_ops({"Relu", "Neg"});
+  CpuExecutionProvider cpu;
+  h.eps = {&gpu, &cpu};
+  h.build();
+  EXPECT_EQ(h.plan.num_copies, 2u);  // x in, y out: r is never copied for Shape
+  auto out = h.run({testing::f32({2, 3}, {-1, 2, -3, 4, -5, 6})});
+  testing::expect_near(out[0], testing::f32({2, 3}, {0, -2, 0, -4, 0, -6}));
+  ASSERT_EQ(out[1].dtype(), DataType::kInt64);
+  EXPECT_EQ(out[1].data<int64_t>()[0], 2);
+  EXPECT_EQ(out[1].data<int64_t>()[1], 3);
+}
+
 TEST(Heterogeneous, ValueReadOnTwoDevicesIsCopiedOncePerDevice) {
   // x feeds npu (a, b) and gpu (c, d); each device gets one copy of x however many readers.
   Harness h;

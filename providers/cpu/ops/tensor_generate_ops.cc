@@ -423,6 +423,7 @@ class RangeKernel final : public OpKernel {
 class SizeKernel final : public OpKernel {
  public:
   explicit SizeKernel(const KernelInfo&) {}
+  bool reads_input_metadata_only(size_t input) const override { return input == 0; }
   void compute(KernelContext& ctx) const override {
     const int64_t count = ctx.required_input(0).num_elements();
     ctx.allocate_output(0, Shape{}, DataType::kInt64).data<int64_t>()[0] = count;

@@ -207,6 +207,7 @@ class IdentityKernel final : public OpKernel {
 // out-of-range values are clamped).
 class ShapeKernel final : public OpKernel {
  public:
+  bool reads_input_metadata_only(size_t input) const override { return input == 0; }
   explicit ShapeKernel(const KernelInfo& info) {
     if (info.opset() >= 15) {
       start_ = info.node().attr_int("start", 0);

@@ -221,7 +221,7 @@ class ConvKernel : public GpuKernel {
     if (const Tensor* w = info.constant_input(1)) check_weight(node, w->shape(), -1);
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const Tensor& w = ctx.required_input(1);
@@ -316,6 +316,7 @@ class ConvKernel : public GpuKernel {
     conv.set(node, pads, strides, dilations, group_, CUDNN_DATA_FLOAT, initial_math(type));
     // The problem: the shapes and the pads (which auto_pad derives from the input's shape).
     const std::vector<int64_t> key = concat(concat(x_dims, w_dims), concat(y_dims, pads));
+    const auto cudnn_lock = gpu().lock_cudnn();  // through cudnnConvolutionForward
     const ConvAlgorithm algo = algorithms_.get(
         key, [&] { return choose_forward(gpu(), type, x_desc, w_desc, conv, y_desc); });
     conv.set_math(algo.math);
@@ -408,7 +409,7 @@ class ConvTranspose final : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const Tensor& w = ctx.required_input(1);
@@ -536,6 +537,7 @@ class ConvTranspose final : public GpuKernel {
     w_desc.set(node, type, w_dims);
     conv.set(node, pads, strides, dilations, group_, CUDNN_DATA_FLOAT, initial_math(type));
     const std::vector<int64_t> key = concat(concat(x_dims, w_dims), concat(dx_dims, pads));
+    std::unique_lock<std::mutex> cudnn_lock = gpu().lock_cudnn();  // through the backward-data call
     const ConvAlgorithm algo = algorithms_.get(
         key, [&] { return choose_backward_data(gpu(), type, w_desc, dy_desc, conv, dx_desc); });
     conv.set_math(algo.math);

@@ -139,7 +139,7 @@ class UnaryKernel : public GpuKernel {
   // Element i is read before it is written, so the output may take over input 0.
   int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const ElemType type = float_elem_type(ctx.node(), 0, x.dtype());
     Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
@@ -265,7 +265,7 @@ class PredicateKernel final : public GpuKernel {
         detect_positive_(info.node().attr_int("detect_positive", 1) != 0),
         detect_negative_(info.node().attr_int("detect_negative", 1) != 0) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const ElemType type = float_elem_type(ctx.node(), 0, x.dtype());
     Tensor& y = ctx.allocate_output(0, x.shape(), DataType::kBool);
@@ -284,7 +284,7 @@ class NotKernel final : public GpuKernel {
 
   int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     check_bool_input(ctx.node(), x, 0);
     Tensor& y = ctx.allocate_output(0, x.shape(), DataType::kBool);
@@ -308,7 +308,7 @@ class BinaryKernel final : public GpuKernel {
     return output == 0 && !is_comparison(kOp) ? 0 : -1;
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& a = ctx.required_input(0);
     const Tensor& b = ctx.required_input(1);
@@ -349,7 +349,7 @@ class PowKernel final : public GpuKernel {
 
   int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& base = ctx.required_input(0);
     const Tensor& exponent = ctx.required_input(1);
@@ -389,7 +389,7 @@ class PReluKernel final : public GpuKernel {
 
   int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const Tensor& slope = ctx.required_input(1);
@@ -438,7 +438,7 @@ class VariadicKernel final : public GpuKernel {
   VariadicKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), broadcasts_(info.opset() >= 8) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const size_t n = ctx.num_inputs();
     if (n == 0) {
@@ -499,7 +499,7 @@ class WhereKernel final : public GpuKernel {
   WhereKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& condition = ctx.required_input(0);
     const Tensor& x = ctx.required_input(1);
@@ -560,7 +560,7 @@ class CastKernel final : public GpuKernel {
   // Element i is read before it is written; the planner reuses input 0 only for equal sizes.
   int output_in_place_of(size_t output) const override { return output == 0 ? 0 : -1; }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const ElemType from = elem_type(node, 0, x.dtype());

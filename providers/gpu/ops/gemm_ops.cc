@@ -185,7 +185,7 @@ void batched_product(const GpuContext& gpu, const Node& node, DataType type, con
   int64_t stride_a = 0, stride_b = 0;
   if (!call.trans_a && linear_over(batch, batch.b_stride, 0, rank, b_matrix, stride_b) &&
       stride_b == 0 && linear_over(batch, batch.a_stride, 0, rank, a_matrix, stride_a) &&
-      (stride_a != 0 || total == 1)) {
+      (stride_a != 0 || total == 1) && total <= INT_MAX / std::max<int64_t>(call.m, 1)) {
     call.m *= total;
     run_gemm(gpu, node, type, call);
     return;
@@ -262,7 +262,7 @@ class MatMulKernel : public GpuKernel {
         trans_b_(fused && info.node().attr_int("transB", 0) != 0),
         alpha_(fused ? info.node().attr_float("alpha", 1.0f) : 1.0f) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& a = ctx.required_input(0);
     const Tensor& b = ctx.required_input(1);
@@ -347,7 +347,7 @@ class GemmKernel : public GpuKernel {
     if (fused) activation_ = read_fused_activation(info.node());
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& a = ctx.required_input(0);
     const Tensor& b = ctx.required_input(1);

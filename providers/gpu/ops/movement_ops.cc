@@ -205,7 +205,7 @@ class ReshapeKernel final : public GpuKernel {
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   bool reads_input_on_host(size_t input) const override { return input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& data = ctx.required_input(0);
     const std::vector<int64_t> requested = required_host_ints(ctx, 1, "shape");
     ctx.set_output(
@@ -222,7 +222,7 @@ class FlattenKernel final : public GpuKernel {
       : GpuKernel(info, std::move(context)), axis_(info.node().attr_int("axis", 1)) {}
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
     // The axis may equal the rank here (everything goes to the outer dim).
@@ -266,7 +266,7 @@ class SqueezeKernel final : public GpuKernel {
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   bool reads_input_on_host(size_t input) const override { return axes_.from_input() && input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
@@ -302,7 +302,7 @@ class UnsqueezeKernel final : public GpuKernel {
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   bool reads_input_on_host(size_t input) const override { return axes_.from_input() && input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const std::vector<int64_t> axes = axes_.axes(ctx);
@@ -334,7 +334,7 @@ class IdentityKernel final : public GpuKernel {
       : GpuKernel(info, std::move(context)) {}
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
-  void compute(KernelContext& ctx) const override { ctx.set_output(0, ctx.required_input(0)); }
+  void compute_on_device(KernelContext& ctx) const override { ctx.set_output(0, ctx.required_input(0)); }
 };
 
 // Dropout in inference: Y = X, and the optional mask is all ones (bool from opset 10, X's type
@@ -368,7 +368,7 @@ class DropoutKernel final : public GpuKernel {
   }
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     ctx.set_output(0, x);
     if (!ctx.node().has_output(1) || !ctx.output_requested(1)) return;
@@ -426,7 +426,7 @@ class TransposeKernel final : public GpuKernel {
 
   // The output always has a buffer of its own: even a transpose that moves no data (only unit
   // dims change places) is a device memcpy, so no view outlives the input's buffer.
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
     check_rank(ctx.node(), x.rank(), "input 0");
@@ -478,7 +478,7 @@ class ConcatKernel final : public GpuKernel {
   ConcatKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), axis_(info.node().attr_int("axis")) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& first = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(first.rank());
@@ -545,7 +545,7 @@ class SplitKernel final : public GpuKernel {
   }
 
   bool reads_input_on_host(size_t input) const override { return opset_ >= 13 && input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const int64_t axis = checked_axis(node, axis_, static_cast<int64_t>(x.rank()), "axis");
@@ -652,7 +652,7 @@ class SliceKernel final : public GpuKernel {
   bool reads_input_on_host(size_t input) const override {
     return from_inputs_ && input >= 1 && input <= 4;
   }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
@@ -737,7 +737,7 @@ class GatherKernel final : public GpuKernel {
         axis_(info.node().attr_int("axis", 0)),
         constant_indices_(constant_indices(info)) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& data = ctx.required_input(0);
     const Tensor& indices = ctx.required_input(1);
@@ -784,7 +784,7 @@ class GatherElementsKernel final : public GpuKernel {
         axis_(info.node().attr_int("axis", 0)),
         constant_indices_(constant_indices(info)) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& data = ctx.required_input(0);
     const Tensor& indices = ctx.required_input(1);
@@ -849,7 +849,7 @@ class ExpandKernel final : public GpuKernel {
       : GpuKernel(info, std::move(context)) {}
 
   bool reads_input_on_host(size_t input) const override { return input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const std::vector<int64_t> requested = required_host_ints(ctx, 1, "shape");
@@ -887,7 +887,7 @@ class TileKernel final : public GpuKernel {
   TileKernel(const KernelInfo& info, GpuContextPtr context) : GpuKernel(info, std::move(context)) {}
 
   bool reads_input_on_host(size_t input) const override { return input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const std::vector<int64_t> repeats = required_host_ints(ctx, 1, "repeats");
@@ -965,7 +965,7 @@ class DepthToSpaceKernel final : public GpuKernel {
     crd_ = mode == "CRD";
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     check_4d(node, x);
@@ -998,7 +998,7 @@ class SpaceToDepthKernel final : public GpuKernel {
   SpaceToDepthKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), blocksize_(read_blocksize(info.node())) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     check_4d(node, x);
@@ -1072,7 +1072,7 @@ class PadKernel final : public GpuKernel {
   bool reads_input_on_host(size_t input) const override {
     return opset_ >= 11 && (input == 1 || input == 3);
   }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
@@ -1281,7 +1281,7 @@ class ResizeKernel final : public GpuKernel {
   // roi, scales and sizes (Resize-10: scales). The kernel never reads roi, which only
   // tf_crop_and_resize uses (declined), so it too stays where it is made instead of being copied.
   bool reads_input_on_host(size_t input) const override { return input >= 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     check_rank(node, x.rank(), "input 0");

@@ -147,7 +147,7 @@ class ReduceKernel final : public GpuKernel {
   }
 
   bool reads_input_on_host(size_t input) const override { return axes_from_input_ && input == 1; }
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const std::vector<int64_t> axes = axes_of(ctx);
@@ -218,7 +218,7 @@ class ArgReduceKernel final : public GpuKernel {
         keepdims_(info.node().attr_int("keepdims", 1) != 0),
         select_last_index_(info.node().attr_int("select_last_index", 0) != 0) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const GpuFloat type = gpu_float(node, x.dtype());
@@ -274,7 +274,7 @@ class AxisKernel final : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const GpuFloat type = gpu_float(node, x.dtype());
@@ -373,7 +373,7 @@ class OnnxAxisNormKernel final : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const GpuFloat type = gpu_float(node, x.dtype());
@@ -501,7 +501,7 @@ class FusedAxisNormKernel final : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const GpuFloat type = gpu_float(node, x.dtype());
@@ -576,7 +576,7 @@ class InstanceNormKernel final : public GpuKernel {
   InstanceNormKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), epsilon_(info.node().attr_float("epsilon", 1e-5f)) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const GpuFloat type = gpu_float(node, x.dtype());
@@ -664,7 +664,7 @@ class MeanVarianceNormKernel final : public GpuKernel {
   MeanVarianceNormKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), axes_(mvn_axes(info.node())) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const GpuFloat type = gpu_float(node, x.dtype());
@@ -730,7 +730,7 @@ class AttentionKernel final : public GpuKernel {
         scale_(info.node().attr_float("scale", 1.0f)),
         k_transposed_(info.node().attr_int("k_transposed", 0) != 0) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& q = ctx.required_input(0);
     const Tensor& k = ctx.required_input(1);
@@ -804,7 +804,13 @@ class AttentionKernel final : public GpuKernel {
     Tensor probs_storage;
     if (!float32) probs_storage = ctx.allocate_temp(Shape{chunk * sq * sk}, q.dtype());
     void* probs = float32 ? scores.raw_data() : probs_storage.raw_data();
-    // sk = 0: the softmax of no scores; Y is P (empty) times V, which the GEMM makes all zeros.
+    // sk = 0 (softmax over no keys) or d = 0: Y = P V or the scores are sums over nothing. cuBLAS
+    // is not relied on for k = 0 products: the results are written as zeros here.
+    if (sk == 0) {
+      ARUNTIME_CUDA_CHECK(cudaMemsetAsync(y.raw_data(), 0, y.byte_size(), stream()));
+      return;
+    }
+    if (d == 0) ARUNTIME_CUDA_CHECK(cudaMemsetAsync(scores.raw_data(), 0, scores.byte_size(), stream()));
 
     const CublasApi& blas = cublas_api();
     const cudaDataType_t data_type = float32                           ? CUDA_R_32F

@@ -51,7 +51,7 @@ class WindowPoolKernel : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const size_t spatial = attrs_.kernel_shape.size();
@@ -93,7 +93,8 @@ class WindowPoolKernel : public GpuKernel {
   // One pad per axis below the window, no dilation, the floor formula's output size, and sizes
   // within cuDNN's int parameters.
   static bool cudnn_expresses(const Tensor& x, const WindowGeometry& g) {
-    if (x.num_elements() == 0) return false;
+    // cuDNN's strides are ints too: the packed tensor must fit.
+    if (x.num_elements() == 0 || x.num_elements() > INT_MAX) return false;
     for (int64_t d : x.shape().dims()) {
       if (d > INT_MAX) return false;
     }
@@ -128,6 +129,7 @@ class WindowPoolKernel : public GpuKernel {
                                         : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
     pooling.set(node, mode, window, pads, strides);
     const float alpha = 1.0f, beta = 0.0f;
+    const auto cudnn_lock = gpu().lock_cudnn();
     ARUNTIME_CUDNN_CHECK(cudnnPoolingForward(gpu().cudnn(), pooling.get(), &alpha, x_desc.get(),
                                              x.raw_data(), &beta, y_desc.get(), y.raw_data()));
   }
@@ -156,7 +158,7 @@ class GlobalPool final : public GpuKernel {
  public:
   GlobalPool(const KernelInfo& info, GpuContextPtr context) : GpuKernel(info, std::move(context)) {}
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     if (x.rank() < 2) {
@@ -214,7 +216,7 @@ class BatchNormalization final : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     if (x.rank() < 2) {
@@ -290,7 +292,7 @@ class LRN final : public GpuKernel {
     }
   }
 
-  void compute(KernelContext& ctx) const override {
+  void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     if (x.rank() < 2) {
@@ -309,6 +311,7 @@ class LRN final : public GpuKernel {
     CudnnLrnDescriptor lrn;
     lrn.set(static_cast<unsigned>(size_), alpha_, beta_, bias_);
     const float alpha = 1.0f, beta = 0.0f;
+    const auto cudnn_lock = gpu().lock_cudnn();
     ARUNTIME_CUDNN_CHECK(
         cudnnLRNCrossChannelForward(gpu().cudnn(), lrn.get(), CUDNN_LRN_CROSS_CHANNEL_DIM1, &alpha,
                                     x_desc.get(), x.raw_data(), &beta, y_desc.get(), y.raw_data()));
