@@ -9,6 +9,30 @@
 #include "kernels/parallel.h"
 
 namespace aruntime::kernels {
+
+ReduceLayout reduce_layout(const std::vector<int64_t>& dims, const std::vector<bool>& reduce) {
+  ReduceLayout layout;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    (reduce[d] ? layout.count : layout.outputs) *= dims[d];
+    if (dims[d] == 1) continue;
+    if (!layout.sizes.empty() && layout.reduced.back() == reduce[d]) {
+      layout.sizes.back() *= dims[d];
+    } else {
+      layout.sizes.push_back(dims[d]);
+      layout.reduced.push_back(reduce[d]);
+    }
+  }
+  if (layout.sizes.empty()) {  // a single element
+    layout.sizes.push_back(1);
+    layout.reduced.push_back(false);
+  }
+  layout.strides.assign(layout.sizes.size(), 1);
+  for (size_t d = layout.sizes.size() - 1; d > 0; --d) {
+    layout.strides[d - 1] = layout.strides[d] * layout.sizes[d];
+  }
+  return layout;
+}
+
 namespace {
 
 template <typename T>
@@ -249,32 +273,18 @@ struct Plan {
 };
 
 Plan make_plan(const std::vector<int64_t>& dims, const std::vector<bool>& reduce) {
+  const ReduceLayout layout = reduce_layout(dims, reduce);
   Plan p;
-  std::vector<int64_t> size;
-  std::vector<bool> reduced;
-  for (size_t d = 0; d < dims.size(); ++d) {
-    (reduce[d] ? p.count : p.out_count) *= dims[d];
-    if (dims[d] == 1) continue;
-    if (!size.empty() && reduced.back() == reduce[d]) {
-      size.back() *= dims[d];
-    } else {
-      size.push_back(dims[d]);
-      reduced.push_back(reduce[d]);
-    }
-  }
-  if (size.empty()) {  // a single element
-    size.push_back(1);
-    reduced.push_back(false);
-  }
-  const size_t last = size.size() - 1;
-  std::vector<int64_t> stride(size.size(), 1);
-  for (size_t d = last; d > 0; --d) stride[d - 1] = stride[d] * size[d];
+  p.count = layout.count;
+  p.out_count = layout.outputs;
+  const size_t last = layout.sizes.size() - 1;
   for (size_t d = 0; d < last; ++d) {
-    (reduced[d] ? p.reduced_outer : p.kept_outer).push_back({size[d], stride[d]});
+    (layout.reduced[d] ? p.reduced_outer : p.kept_outer)
+        .push_back({layout.sizes[d], layout.strides[d]});
   }
   for (const Axis& a : p.reduced_outer) p.reduced_rows *= a.size;
-  p.row = size[last];
-  p.row_reduced = reduced[last];
+  p.row = layout.sizes[last];
+  p.row_reduced = layout.reduced[last];
   return p;
 }
 

@@ -26,6 +26,19 @@ template <typename T>
 void reduce(ReduceOp op, const T* x, const std::vector<int64_t>& dims,
             const std::vector<bool>& reduced, T* y);
 
+// The layout a reduction over the axes flagged in `reduce` of a row-major tensor of dims `dims`
+// walks: size-1 axes dropped and neighbouring axes of one kind (reduced or kept) merged, outermost
+// first, with their element strides; a tensor of one element gives a single kept axis of size 1.
+// `count` is the number of elements folded into each output, `outputs` the number of outputs.
+struct ReduceLayout {
+  std::vector<int64_t> sizes;
+  std::vector<int64_t> strides;
+  std::vector<bool> reduced;
+  int64_t count = 1;
+  int64_t outputs = 1;
+};
+ReduceLayout reduce_layout(const std::vector<int64_t>& dims, const std::vector<bool>& reduce);
+
 // reduce(ReduceOp::kMean, ...).
 template <typename T>
 void reduce_mean(const T* x, const std::vector<int64_t>& dims, const std::vector<bool>& reduce,

@@ -3,52 +3,12 @@
 namespace aruntime::cpu {
 
 ConvSetup::ConvSetup(const KernelInfo& info)
-    : attrs_(read_window_attributes(info.node(), false)), group_(info.node().attr_int("group", 1)) {
+    : attrs_(read_window_attributes(info.node(), false)), group_(read_conv_group(info.node())) {
   const Node& node = info.node();
-  if (group_ <= 0) {
-    throw_error(ErrorCode::kInvalidModel, node.describe() + ": attribute group is " +
-                                              std::to_string(group_) +
-                                              ", expected a positive count");
-  }
   // W [M, C/group, k...] is already the row-major [M, C/group * prod(k)] matrix the GEMM reads,
   // so a constant weight needs no repacking; it is validated here, once.
-  if (const Tensor* w = info.constant_input(1)) check_weight(node, w->shape(), -1);
-}
-
-// Checks W against the attributes and, when in_channels >= 0, against the input.
-void ConvSetup::check_weight(const Node& node, const Shape& w, int64_t in_channels) const {
-  const ErrorCode code = in_channels < 0 ? ErrorCode::kInvalidModel : ErrorCode::kInvalidArgument;
-  if (w.rank() < 3) {
-    throw_error(code, node.describe() + ": weight W has shape " + w.to_string() +
-                          ", expected [M, C/group, k1, ...] with at least one spatial axis");
-  }
-  const Dims kernel(w.dims().begin() + 2, w.dims().end());
-  if (!attrs_.kernel_shape.empty() && kernel != attrs_.kernel_shape) {
-    throw_error(code, node.describe() + ": attribute kernel_shape " +
-                          ints_to_string(attrs_.kernel_shape) +
-                          " does not match the spatial dims " + ints_to_string(kernel) +
-                          " of weight W " + w.to_string());
-  }
-  if (w[0] % group_ != 0) {
-    throw_error(code, node.describe() + ": weight W has " + std::to_string(w[0]) +
-                          " output channels, not divisible by group " + std::to_string(group_));
-  }
-  const size_t spatial = kernel.size();
-  auto check_count = [&](const std::vector<int64_t>& v, size_t expected, const char* name) {
-    if (!v.empty() && v.size() != expected) {
-      throw_error(code, node.describe() + ": attribute " + name + " " + ints_to_string(v) +
-                            " has " + std::to_string(v.size()) + " values, expected " +
-                            std::to_string(expected) + " for weight W " + w.to_string());
-    }
-  };
-  check_count(attrs_.strides, spatial, "strides");
-  check_count(attrs_.dilations, spatial, "dilations");
-  check_count(attrs_.pads, 2 * spatial, "pads");
-  if (in_channels >= 0 && w[1] * group_ != in_channels) {
-    throw_error(code, node.describe() + ": input X has " + std::to_string(in_channels) +
-                          " channels but weight W " + w.to_string() + " with group " +
-                          std::to_string(group_) + " expects " + std::to_string(w[1] * group_));
-  }
+  if (const Tensor* w = info.constant_input(1))
+    check_conv_weight(node, attrs_, group_, w->shape(), -1);
 }
 
 ConvCall ConvSetup::prepare(KernelContext& ctx) const {
@@ -78,7 +38,7 @@ ConvCall ConvSetup::prepare(KernelContext& ctx) const {
                     " and weight W " + w.shape().to_string() +
                     "; expected [N, C, D1, ...] and a weight of the same rank");
   }
-  check_weight(node, w.shape(), x.shape()[1]);
+  check_conv_weight(node, attrs_, group_, w.shape(), x.shape()[1]);
   const int64_t out_channels = w.shape()[0];
   if (call.bias != nullptr && (call.bias->rank() != 1 || call.bias->shape()[0] != out_channels)) {
     throw_error(ErrorCode::kInvalidArgument, node.describe() + ": bias B has shape " +

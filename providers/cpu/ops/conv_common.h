@@ -40,8 +40,6 @@ class ConvSetup {
   ConvCall prepare(KernelContext& ctx) const;
 
  private:
-  void check_weight(const Node& node, const Shape& w, int64_t in_channels) const;
-
   WindowAttributes attrs_;
   int64_t group_;
 };

@@ -12,6 +12,7 @@
 #include "kernels/normalization.h"
 #include "kernels/parallel.h"
 #include "kernels/softmax.h"
+#include "providers/common/op_checks.h"
 #include "providers/cpu/ops/conv_common.h"
 #include "providers/cpu/ops/nn_common.h"
 #include "providers/cpu/ops/registrations.h"
@@ -19,49 +20,8 @@
 namespace aruntime::cpu {
 namespace {
 
-using optimizer::kActivationAttr;
-using optimizer::kActivationParamsAttr;
-
 [[noreturn]] void bad_attribute(const Node& node, const std::string& what) {
   throw_error(ErrorCode::kInvalidModel, node.describe() + ": " + what);
-}
-
-// The activation named by the node's `activation` and `activation_params` attributes (identity
-// when there is none), with the parameter count checked.
-kernels::Activation read_activation(const Node& node) {
-  using Kind = kernels::ActivationKind;
-  struct Known {
-    const char* name;
-    Kind kind;
-    size_t params;
-  };
-  static const Known kKnown[] = {
-      {"Relu", Kind::kRelu, 0},           {"Clip", Kind::kClip, 2},
-      {"Sigmoid", Kind::kSigmoid, 0},     {"HardSigmoid", Kind::kHardSigmoid, 2},
-      {"HardSwish", Kind::kHardSwish, 0}, {"LeakyRelu", Kind::kLeakyRelu, 1},
-      {"Tanh", Kind::kTanh, 0},           {"Gelu", Kind::kGelu, 0},
-      {"GeluTanh", Kind::kGeluTanh, 0},   {"Swish", Kind::kSwish, 1}};
-  kernels::Activation activation;
-  const std::vector<float> params = node.attr_floats(kActivationParamsAttr, {});
-  if (!node.has_attribute(kActivationAttr)) {
-    if (!params.empty()) bad_attribute(node, "activation_params given without an activation");
-    return activation;
-  }
-  const std::string name = node.attr_string(kActivationAttr);
-  for (const Known& k : kKnown) {
-    if (name != k.name) continue;
-    if (params.size() != k.params) {
-      bad_attribute(node, "activation " + name + " takes " + std::to_string(k.params) +
-                              " activation_params, got " + std::to_string(params.size()));
-    }
-    activation.kind = k.kind;
-    if (!params.empty()) activation.alpha = params[0];
-    if (params.size() > 1) activation.beta = params[1];
-    return activation;
-  }
-  bad_attribute(node, "activation '" + name +
-                          "' is not one of Relu, Clip, Sigmoid, HardSigmoid, HardSwish, "
-                          "LeakyRelu, Tanh, Gelu, GeluTanh, Swish");
 }
 
 // FusedConv(X, W, B?, Z?) -> Y: Y = activation(Conv(X, W, B) + Z).
@@ -71,7 +31,7 @@ kernels::Activation read_activation(const Node& node) {
 class FusedConv final : public HalfAsFloat32Kernel {
  public:
   explicit FusedConv(const KernelInfo& info)
-      : setup_(info), activation_(read_activation(info.node())) {}
+      : setup_(info), activation_(read_fused_activation(info.node())) {}
 
  private:
   void run(KernelContext& ctx) const override {
@@ -124,7 +84,7 @@ class FusedGemm final : public HalfAsFloat32Kernel {
         trans_b_(info.node().attr_int("transB", 0) != 0),
         alpha_(info.node().attr_float("alpha", 1.0f)),
         beta_(info.node().attr_float("beta", 1.0f)),
-        activation_(read_activation(info.node())) {}
+        activation_(read_fused_activation(info.node())) {}
 
  private:
   void run(KernelContext& ctx) const override {
@@ -441,27 +401,10 @@ class Attention final : public HalfAsFloat32Kernel {
     check_same_type(node, q, v, 2);
     if (mask != nullptr) check_same_type(node, q, *mask, 3);
     const size_t rank = q.rank();
-    auto lead = [](const Tensor& t) {
-      return std::vector<int64_t>(t.shape().dims().begin(), t.shape().dims().end() - 2);
-    };
-    if (rank < 2 || k.rank() != rank || v.rank() != rank || lead(k) != lead(q) ||
-        lead(v) != lead(q)) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": Q " + q.shape().to_string() + ", K " +
-                      k.shape().to_string() + " and V " + v.shape().to_string() +
-                      " must have one rank >= 2 and the same leading axes");
-    }
-    const int64_t sq = q.shape()[rank - 2], d = q.shape()[rank - 1];
-    const int64_t sk = k.shape()[rank - (k_transposed_ ? 1 : 2)];
-    const int64_t kd = k.shape()[rank - (k_transposed_ ? 2 : 1)];
-    const int64_t dv = v.shape()[rank - 1];
-    if (kd != d || v.shape()[rank - 2] != sk) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": Q " + q.shape().to_string() + ", K " +
-                      k.shape().to_string() + (k_transposed_ ? " (transposed)" : "") + " and V " +
-                      v.shape().to_string() + " do not agree on the head size and the key count");
-    }
-    std::vector<int64_t> out_dims = lead(q);
+    const AttentionShape shape =
+        attention_shape(node, q.shape(), k.shape(), v.shape(), k_transposed_);
+    const int64_t sq = shape.sq, sk = shape.sk, d = shape.d, dv = shape.dv;
+    std::vector<int64_t> out_dims = shape.lead;
     const int64_t batches = Shape(out_dims).num_elements();
     out_dims.push_back(sq);
     out_dims.push_back(dv);
@@ -469,7 +412,7 @@ class Attention final : public HalfAsFloat32Kernel {
     if (y.num_elements() == 0) return;
 
     // Mask strides over the scores' axes [..., Sq, Sk], 0 where it broadcasts.
-    std::vector<int64_t> score_dims = lead(q);
+    std::vector<int64_t> score_dims = shape.lead;
     score_dims.push_back(sq);
     score_dims.push_back(sk);
     std::vector<int64_t> mask_strides(rank, 0);

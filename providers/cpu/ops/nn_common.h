@@ -10,6 +10,8 @@
 
 #include "core/kernel.h"
 #include "core/kernel_registry.h"
+#include "providers/common/op_checks.h"
+#include "providers/common/window_attributes.h"
 
 namespace aruntime::cpu {
 
@@ -49,21 +51,6 @@ void fill_gemm_c(const Node& node, const Tensor& c, int64_t m, int64_t n, T* y) 
     }
   }
 }
-
-// The batch axes of a batched matrix product (MatMul, FusedMatMul): the operands' leading axes
-// broadcast numpy-style, and each batch reads its A and B matrices at offsets() (element counts).
-struct MatMulBatches {
-  std::vector<int64_t> dims;      // the output's batch axes
-  std::vector<int64_t> a_stride;  // per batch axis: elements between A matrices (0: broadcast)
-  std::vector<int64_t> b_stride;
-  int64_t count() const;
-  void offsets(int64_t index, int64_t& a_offset, int64_t& b_offset) const;
-};
-// `a_dims`/`b_dims` have at least 2 axes; their last two are the matrices. Throws naming `node`
-// and the shapes `a_shape`/`b_shape` (as the caller received them) when the batch axes do not
-// broadcast.
-MatMulBatches matmul_batches(const Node& node, const std::vector<int64_t>& a_dims,
-                             const std::vector<int64_t>& b_dims, const Shape& a_shape, const Shape& b_shape);
 
 // Runs `body` on a view of `ctx` in which float16/bfloat16 inputs read as float32 tensors and the
 // float32 outputs that `body` allocates are stored back as `half_type`. Other inputs and outputs
@@ -109,39 +96,5 @@ void float_to_half(const float* src, Tensor& dst);
 
 // Values of a (small) numeric tensor as doubles, for parameters such as scales, roi or BN stats.
 std::vector<double> tensor_to_doubles(const Tensor& tensor);
-
-// "[1,2,3]"
-std::string ints_to_string(const std::vector<int64_t>& values);
-
-// Throws Error(kInvalidArgument) when input `index` has another element type than `reference`
-// (input 0): "node 'n' (Op): input 2 has type float64, expected float32 like input 0".
-void check_same_type(const Node& node, const Tensor& reference, const Tensor& t, size_t index);
-
-enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
-
-// kernel_shape / strides / dilations / pads / auto_pad of Conv and the pools, validated for
-// values (positive kernel, strides and dilations; non-negative pads; consistent counts). Empty
-// vectors mean "not given". Throws Error(kInvalidModel) naming the node.
-struct WindowAttributes {
-  std::vector<int64_t> kernel_shape;
-  std::vector<int64_t> strides;
-  std::vector<int64_t> dilations;
-  std::vector<int64_t> pads;
-  AutoPad auto_pad = AutoPad::kNotSet;
-};
-WindowAttributes read_window_attributes(const Node& node, bool kernel_shape_required);
-
-// The per-axis geometry of a sliding window over `input_spatial`.
-struct WindowGeometry {
-  Dims kernel, strides, dilations, pads_begin, pads_end, output;
-};
-
-// Output sizes and effective pads following the ONNX formulas (auto_pad SAME_* / VALID, explicit
-// pads with optional ceil_mode, where a last window starting in the end padding is dropped).
-// Throws Error(kInvalidArgument) naming the node when the attribute counts do not match the
-// input rank or the input is smaller than the window.
-WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
-                              const Dims& input_spatial,
-                              const Dims& kernel, bool ceil_mode);
 
 }  // namespace aruntime::cpu

@@ -5,6 +5,7 @@
 
 #include "kernels/batch_norm.h"
 #include "kernels/softmax.h"
+#include "providers/common/op_checks.h"
 #include "providers/cpu/ops/nn_common.h"
 #include "providers/cpu/ops/registrations.h"
 
@@ -72,24 +73,7 @@ class BatchNormalization final : public OpKernel {
         per_element_(info.opset() < 9 && info.node().attr_int("spatial", 1) == 0),
         training_(info.opset() >= 14 && info.node().attr_int("training_mode", 0) != 0) {
     const Node& node = info.node();
-    if (info.opset() >= 14) {
-      if (!training_ && (node.has_output(1) || node.has_output(2))) {
-        throw_error(ErrorCode::kInvalidModel,
-                    node.describe() +
-                        ": outputs running_mean/running_var are only valid with training_mode=1");
-      }
-    } else {
-      // Before opset 14 training mode is signalled by the extra outputs, and the spec leaves
-      // saved_mean/saved_var (and whether Y uses batch or running statistics) undefined.
-      for (size_t i = 1; i < node.outputs.size(); ++i) {
-        if (node.has_output(i)) {
-          throw_error(ErrorCode::kNotImplemented,
-                      node.describe() + ": output " + std::to_string(i) + " requests the opset " +
-                          std::to_string(info.opset()) +
-                          " training mode, which is not supported (use opset 14+ training_mode)");
-        }
-      }
-    }
+    check_batch_norm_outputs(node, info.opset(), training_);
     if (training_) return;  // the statistics come from each batch
     // Constant statistics fold into the coefficients once.
     const Tensor* params[4];

@@ -3,11 +3,13 @@
 // operators that sit beside them: LpPool, MaxRoiPool, RoiAlign, MaxUnpool, Col2Im and
 // ConvTranspose (GEMM + col2im). Numerics live in kernels/normalization.h.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 
 #include "kernels/gemm.h"
 #include "kernels/normalization.h"
+#include "providers/common/op_checks.h"
 #include "providers/cpu/ops/nn_common.h"
 
 namespace aruntime::cpu {
@@ -117,18 +119,8 @@ class AxisNormalization final : public OpKernel {
   AxisNormalization(const KernelInfo& info, bool center)
       : center_(center),
         axis_(info.node().attr_int("axis", -1)),
-        epsilon_(info.node().attr_float("epsilon", 1e-5f)) {
-    const int64_t stash = info.node().attr_int("stash_type", 1);
-    if (stash != 1 && stash != 11 && stash != 16 && stash != 10) {
-      throw_error(ErrorCode::kInvalidModel, info.node().describe() + ": attribute stash_type " +
-                                                std::to_string(stash) +
-                                                " is not a floating-point type");
-    }
-    for (size_t i = 1; i < 3; ++i) {
-      const DataType t = info.output_type(i);
-      stat_types_[i - 1] = t == DataType::kUndefined ? DataType::kFloat32 : t;
-    }
-  }
+        epsilon_(info.node().attr_float("epsilon", 1e-5f)),
+        stat_types_(axis_norm_stat_types(info)) {}
 
   void compute(KernelContext& ctx) const override {
     const DataType type = ctx.required_input(0).dtype();
@@ -195,7 +187,7 @@ class AxisNormalization final : public OpKernel {
   bool center_;
   int64_t axis_;
   double epsilon_;
-  DataType stat_types_[2] = {DataType::kFloat32, DataType::kFloat32};
+  std::array<DataType, 2> stat_types_;
 };
 
 class LayerNormalization final : public OpKernel {
@@ -552,13 +544,7 @@ class LpPool final : public HalfAsFloat32Kernel {
   void run(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const size_t spatial = attrs_.kernel_shape.size();
-    if (x.rank() != spatial + 2) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": input X has shape " + x.shape().to_string() +
-                      ", expected rank " + std::to_string(spatial + 2) + " for kernel_shape " +
-                      ints_to_string(attrs_.kernel_shape));
-    }
+    check_window_input_rank(node, attrs_, x.shape());
     const auto& xd = x.shape().dims();
     kernels::WindowSpec w;
     w.input_spatial.assign(xd.begin() + 2, xd.end());
@@ -804,19 +790,6 @@ class MaxUnpool final : public HalfAsFloat32Kernel {
 // ---------------------------------------------------------------------------------------------
 // Col2Im and ConvTranspose
 
-// Per-axis attribute values, defaulting to `fallback` when not given.
-std::vector<int64_t> per_axis(const Node& node, const std::vector<int64_t>& values, size_t count,
-                              int64_t fallback, const char* name) {
-  if (values.empty()) return std::vector<int64_t>(count, fallback);
-  if (values.size() != count) {
-    throw_error(ErrorCode::kInvalidArgument, node.describe() + ": attribute " + std::string(name) +
-                                                 " " + ints_to_string(values) + " has " +
-                                                 std::to_string(values.size()) +
-                                                 " values, expected " + std::to_string(count));
-  }
-  return values;
-}
-
 class Col2Im final : public HalfAsFloat32Kernel {
  public:
   explicit Col2Im(const KernelInfo& info) : attrs_(read_window_attributes(info.node(), false)) {}
@@ -887,15 +860,9 @@ class ConvTranspose final : public HalfAsFloat32Kernel {
  public:
   explicit ConvTranspose(const KernelInfo& info)
       : attrs_(read_window_attributes(info.node(), false)),
-        group_(info.node().attr_int("group", 1)),
+        group_(read_conv_group(info.node())),
         output_padding_(info.node().attr_ints("output_padding", {})),
-        output_shape_(info.node().attr_ints("output_shape", {})) {
-    if (group_ <= 0) {
-      throw_error(ErrorCode::kInvalidModel, info.node().describe() + ": attribute group is " +
-                                                std::to_string(group_) +
-                                                ", expected a positive count");
-    }
-  }
+        output_shape_(info.node().attr_ints("output_shape", {})) {}
 
  private:
   void run(KernelContext& ctx) const override {
@@ -911,70 +878,22 @@ class ConvTranspose final : public HalfAsFloat32Kernel {
                                                      std::string(data_type_name(t->dtype())));
       }
     }
-    if (x.rank() < 3 || w.rank() != x.rank() || w.shape()[0] != x.shape()[1] ||
-        x.shape()[1] % group_ != 0) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": input X has shape " + x.shape().to_string() +
-                      " and weight W " + w.shape().to_string() + " with group " +
-                      std::to_string(group_) +
-                      "; expected X [N, C, D1, ...] and W [C, M/group, k1, ...] of the same "
-                      "rank, C divisible by group");
-    }
-    const size_t rank = x.rank() - 2;
+    check_conv_transpose_inputs(node, attrs_, group_, x.shape(), w.shape(),
+                                bias != nullptr ? &bias->shape() : nullptr);
     const int64_t batch = x.shape()[0], in_channels = x.shape()[1];
     const int64_t group_out = w.shape()[1], out_channels = group_out * group_;
     const int64_t group_in = in_channels / group_;
-    if (bias != nullptr && (bias->rank() != 1 || bias->shape()[0] != out_channels)) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": bias B has shape " +
-                                                   bias->shape().to_string() + ", expected [" +
-                                                   std::to_string(out_channels) + "]");
-    }
     const std::vector<int64_t> kernel(w.shape().dims().begin() + 2, w.shape().dims().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": attribute kernel_shape " +
-                                                   ints_to_string(attrs_.kernel_shape) +
-                                                   " does not match weight W " +
-                                                   w.shape().to_string());
-    }
 
     kernels::WindowSpec win;  // the output is the "image" that col2im scatters into
     win.kernel = kernel;
     win.output_spatial.assign(x.shape().dims().begin() + 2, x.shape().dims().end());
-    win.strides = per_axis(node, attrs_.strides, rank, 1, "strides");
-    win.dilations = per_axis(node, attrs_.dilations, rank, 1, "dilations");
-    const std::vector<int64_t> out_pad = per_axis(node, output_padding_, rank, 0, "output_padding");
-    std::vector<int64_t> requested = output_shape_;
-    if (requested.size() == rank + 2) requested.erase(requested.begin(), requested.begin() + 2);
-    requested = per_axis(node, requested, rank, -1, "output_shape");
-    const std::vector<int64_t> pads = per_axis(node, attrs_.pads, 2 * rank, 0, "pads");
-    for (size_t d = 0; d < rank; ++d) {
-      const int64_t in = win.output_spatial[d], s = win.strides[d];
-      const int64_t full = s * (in - 1) + out_pad[d] + (kernel[d] - 1) * win.dilations[d] + 1;
-      int64_t out = 0, begin = 0;
-      const bool same =
-          attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
-      if (requested[d] >= 0 || same) {
-        // The pads split the difference between the full extent and the requested output:
-        // the smaller half first for SAME_UPPER, last otherwise.
-        out = requested[d] >= 0 ? requested[d] : in * s;
-        // A negative total (output beyond the full extent) extends the end: floor division.
-        const int64_t total = full - out;
-        const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
-        begin = attrs_.auto_pad == AutoPad::kSameUpper ? half : total - half;
-      } else if (attrs_.auto_pad == AutoPad::kValid) {
-        out = full;
-      } else {
-        begin = pads[d];
-        out = full - pads[d] - pads[rank + d];
-      }
-      if (out < 0) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": spatial axis " + std::to_string(d) +
-                        " would have a negative output size " + std::to_string(out));
-      }
-      win.input_spatial.push_back(out);
-      win.pads_begin.push_back(begin);
-    }
+    const TransposedWindow t = resolve_transposed_window(node, attrs_, win.output_spatial, kernel,
+                                                         output_padding_, output_shape_);
+    win.strides = t.strides;
+    win.dilations = t.dilations;
+    win.input_spatial = t.output;
+    win.pads_begin = t.pads_begin;
 
     std::vector<int64_t> out_dims = {batch, out_channels};
     out_dims.insert(out_dims.end(), win.input_spatial.begin(), win.input_spatial.end());

@@ -1,5 +1,6 @@
 // MaxPool, AveragePool, GlobalAveragePool and GlobalMaxPool on kernels/pool.h.
 #include "kernels/pool.h"
+#include "providers/common/op_checks.h"
 #include "providers/cpu/ops/nn_common.h"
 
 namespace aruntime::cpu {
@@ -38,13 +39,7 @@ class WindowPool : public OpKernel {
   }
 
   kernels::PoolGeometry geometry(const Node& node, const Tensor& x) const {
-    const size_t spatial = attrs_.kernel_shape.size();
-    if (x.rank() != spatial + 2) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": input X has shape " + x.shape().to_string() +
-                      ", expected rank " + std::to_string(spatial + 2) + " for kernel_shape " +
-                      ints_to_string(attrs_.kernel_shape));
-    }
+    check_window_input_rank(node, attrs_, x.shape());
     const auto& xd = x.shape().dims();
     kernels::PoolGeometry g;
     g.planes = xd[0] * xd[1];
@@ -155,22 +150,10 @@ class GlobalPool final : public OpKernel {
   void run(KernelContext& ctx) const {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    if (x.rank() < 2) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input X has shape " +
-                                                   x.shape().to_string() +
-                                                   ", expected [N, C, D1, ...]");
-    }
-    Dims dims = x.shape().dims();
-    const int64_t planes = dims[0] * dims[1];
-    const int64_t plane_size = x.shape().size_from_to(2, dims.size());
-    std::fill(dims.begin() + 2, dims.end(), 1);
-    Tensor& y = ctx.allocate_output(0, Shape(dims), x.dtype());
+    const GlobalPoolShape shape = global_pool_shape(node, x.shape());
+    const int64_t planes = shape.planes, plane_size = shape.plane_size;
+    Tensor& y = ctx.allocate_output(0, Shape(shape.output), x.dtype());
     if (planes == 0) return;
-    if (plane_size == 0) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input X of shape " +
-                                                   x.shape().to_string() +
-                                                   " has empty spatial axes");
-    }
     auto go = [&](auto tag) {
       using T = decltype(tag);
       if constexpr (kMax) {

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "kernels/resize.h"
+#include "providers/common/movement_shapes.h"
 #include "providers/cpu/ops/nn_common.h"
 #include "providers/cpu/ops/registrations.h"
 
@@ -17,16 +18,7 @@ namespace aruntime::cpu {
 namespace {
 
 using kernels::CoordinateTransform;
-using kernels::NearestRounding;
 using kernels::ResizeMode;
-
-enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
-
-[[noreturn]] void bad_attribute(const Node& node, const std::string& name, const std::string& value,
-                                const std::string& expected) {
-  throw_error(ErrorCode::kInvalidModel, node.describe() + ": attribute " + name + " is '" + value +
-                                            "', expected " + expected);
-}
 
 // Converts `value` to one element of `type`, saturating integers, into `out` (8 bytes).
 void element_from_double(DataType type, double value, uint64_t* out) {
@@ -105,79 +97,8 @@ void float_to_integers(const float* src, I* dst, int64_t n) {
 
 class Resize final : public OpKernel {
  public:
-  explicit Resize(const KernelInfo& info) : opset_(info.opset()) {
-    const Node& node = info.node();
-    const std::string mode = node.attr_string("mode", "nearest");
-    if (mode == "nearest") {
-      options_.mode = ResizeMode::kNearest;
-    } else if (mode == "linear" || (opset_ == 10 && mode == "bilinear")) {
-      options_.mode = ResizeMode::kLinear;
-    } else if (mode == "cubic" && opset_ >= 11) {
-      options_.mode = ResizeMode::kCubic;
-    } else {
-      bad_attribute(node, "mode", mode,
-                    opset_ >= 11 ? "nearest, linear or cubic" : "nearest or linear");
-    }
-
-    if (opset_ == 10) {
-      options_.transform = CoordinateTransform::kAsymmetric;
-      options_.rounding = NearestRounding::kSimple;
-    } else {
-      const std::string transform =
-          node.attr_string("coordinate_transformation_mode", "half_pixel");
-      if (transform == "half_pixel") {
-        options_.transform = CoordinateTransform::kHalfPixel;
-      } else if (transform == "half_pixel_symmetric") {
-        options_.transform = CoordinateTransform::kHalfPixelSymmetric;
-      } else if (transform == "pytorch_half_pixel") {
-        options_.transform = CoordinateTransform::kPytorchHalfPixel;
-      } else if (transform == "align_corners") {
-        options_.transform = CoordinateTransform::kAlignCorners;
-      } else if (transform == "asymmetric") {
-        options_.transform = CoordinateTransform::kAsymmetric;
-      } else if (transform == "tf_half_pixel_for_nn") {
-        options_.transform = CoordinateTransform::kTfHalfPixelForNn;
-      } else if (transform == "tf_crop_and_resize") {
-        options_.transform = CoordinateTransform::kTfCropAndResize;
-      } else {
-        bad_attribute(node, "coordinate_transformation_mode", transform,
-                      "half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, "
-                      "asymmetric, tf_half_pixel_for_nn or tf_crop_and_resize");
-      }
-      const std::string rounding = node.attr_string("nearest_mode", "round_prefer_floor");
-      if (rounding == "round_prefer_floor") {
-        options_.rounding = NearestRounding::kRoundPreferFloor;
-      } else if (rounding == "round_prefer_ceil") {
-        options_.rounding = NearestRounding::kRoundPreferCeil;
-      } else if (rounding == "floor") {
-        options_.rounding = NearestRounding::kFloor;
-      } else if (rounding == "ceil") {
-        options_.rounding = NearestRounding::kCeil;
-      } else {
-        bad_attribute(node, "nearest_mode", rounding,
-                      "round_prefer_floor, round_prefer_ceil, floor or ceil");
-      }
-      options_.cubic_coeff_a = node.attr_float("cubic_coeff_a", -0.75f);
-      options_.exclude_outside = node.attr_int("exclude_outside", 0) != 0;
-      extrapolation_value_ = node.attr_float("extrapolation_value", 0.0f);
-    }
-    if (opset_ >= 18) {
-      options_.antialias =
-          node.attr_int("antialias", 0) != 0 && options_.mode != ResizeMode::kNearest;
-      axes_ = node.attr_ints("axes", {});
-      const std::string policy = node.attr_string("keep_aspect_ratio_policy", "stretch");
-      if (policy == "stretch") {
-        policy_ = AspectPolicy::kStretch;
-      } else if (policy == "not_larger") {
-        policy_ = AspectPolicy::kNotLarger;
-      } else if (policy == "not_smaller") {
-        policy_ = AspectPolicy::kNotSmaller;
-      } else {
-        bad_attribute(node, "keep_aspect_ratio_policy", policy,
-                      "stretch, not_larger or not_smaller");
-      }
-    }
-  }
+  explicit Resize(const KernelInfo& info)
+      : opset_(info.opset()), attributes_(movement::read_resize_attributes(info.node(), opset_)) {}
 
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
@@ -187,19 +108,15 @@ class Resize final : public OpKernel {
     for (const auto& s : samplings) out_dims.push_back(s.output_size);
     Tensor& y = ctx.allocate_output(0, Shape(out_dims), x.dtype());
     if (y.num_elements() == 0) return;
-    if (x.num_elements() == 0) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": cannot resize the empty input " + x.shape().to_string() +
-                      " to " + y.shape().to_string());
-    }
+    movement::check_resize_source(node, x.shape(), y.shape());
     if (x.dtype() == DataType::kString) {
       throw_error(ErrorCode::kNotImplemented,
                   node.describe() + ": string tensors are not supported");
     }
 
-    if (options_.mode == ResizeMode::kNearest) {
+    if (attributes_.options.mode == ResizeMode::kNearest) {
       uint64_t fill;
-      element_from_double(x.dtype(), extrapolation_value_, &fill);
+      element_from_double(x.dtype(), attributes_.extrapolation_value, &fill);
       kernels::resize_nearest(samplings, x.raw_data(), y.raw_data(), element_size(x.dtype()),
                               &fill);
       return;
@@ -284,127 +201,24 @@ class Resize final : public OpKernel {
                    const kernels::ResizePlan& plan, const T* x, T* y) const {
     Tensor scratch = ctx.allocate_temp(Shape{plan.scratch_elements}, DataTypeOf<T>::value);
     kernels::resize_interpolate<T>(samplings, plan, x, y, scratch.data<T>(),
-                                   static_cast<T>(extrapolation_value_));
+                                   static_cast<T>(attributes_.extrapolation_value));
   }
 
   // Resolves axes, scales or sizes and roi into one sampling per axis of X.
   std::vector<kernels::AxisSampling> plan_axes(KernelContext& ctx, const Tensor& x) const {
     const Node& node = ctx.node();
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    const auto& in_dims = x.shape().dims();
-
-    std::vector<size_t> axes;
-    if (axes_.empty()) {
-      for (int64_t d = 0; d < rank; ++d) axes.push_back(static_cast<size_t>(d));
-    } else {
-      std::vector<bool> seen(x.rank(), false);
-      for (int64_t a : axes_) {
-        if (a < -rank || a >= rank) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": axes " + ints_to_string(axes_) +
-                          " are out of range for input of shape " + x.shape().to_string());
-        }
-        const size_t d = static_cast<size_t>(a < 0 ? a + rank : a);
-        if (seen[d]) {
-          throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axes " +
-                                                       ints_to_string(axes_) + " repeat axis " +
-                                                       std::to_string(d));
-        }
-        seen[d] = true;
-        axes.push_back(d);
-      }
-    }
+    const std::vector<size_t> axes = movement::resize_axes(node, x.shape(), attributes_.axes);
     const size_t n_axes = axes.size();
-
-    auto present = [](const Tensor* t) { return t != nullptr && t->num_elements() > 0; };
     const Tensor* roi = opset_ >= 11 ? ctx.input(1) : nullptr;
     const Tensor* scales = ctx.input(opset_ >= 11 ? 2 : 1);
     const Tensor* sizes = opset_ >= 11 ? ctx.input(3) : nullptr;
-    if (present(scales) == present(sizes)) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": exactly one of scales and sizes must be given (non-empty)");
-    }
+    std::vector<kernels::ResizeAxis> params =
+        movement::resize_by_scales(node, scales, sizes)
+            ? movement::resize_from_scales(node, x.shape(), axes, tensor_to_doubles(*scales))
+            : movement::resize_from_sizes(node, x.shape(), axes, attributes_.policy, *sizes);
 
-    std::vector<kernels::ResizeAxis> params(x.rank());
-    for (size_t d = 0; d < x.rank(); ++d) {
-      params[d].input_size = in_dims[d];
-      params[d].output_size = in_dims[d];
-    }
-    if (present(scales)) {
-      const std::vector<double> values = tensor_to_doubles(*scales);
-      if (values.size() != n_axes) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": scales has " +
-                                                     std::to_string(values.size()) +
-                                                     " values, expected " + std::to_string(n_axes));
-      }
-      for (size_t i = 0; i < n_axes; ++i) {
-        const double s = values[i];
-        if (!(s > 0) || !std::isfinite(s)) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": scales[" + std::to_string(i) +
-                          "] = " + std::to_string(s) + " must be positive");
-        }
-        kernels::ResizeAxis& p = params[axes[i]];
-        p.scale = s;
-        const double target = std::floor(s * static_cast<double>(p.input_size));
-        if (target > 9.0e15) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": scales[" + std::to_string(i) + "] is too large");
-        }
-        p.output_size = static_cast<int64_t>(target);
-      }
-    } else {
-      if (sizes->dtype() != DataType::kInt64) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": sizes must be int64, got " +
-                                                     std::string(data_type_name(sizes->dtype())));
-      }
-      const std::vector<int64_t> values = sizes->to_int64_vector();
-      if (values.size() != n_axes) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": sizes has " +
-                                                     std::to_string(values.size()) +
-                                                     " values, expected " + std::to_string(n_axes));
-      }
-      for (size_t i = 0; i < n_axes; ++i) {
-        if (values[i] < 0 || (values[i] > 0 && in_dims[axes[i]] == 0)) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": sizes " + ints_to_string(values) +
-                          " cannot be produced from input of shape " + x.shape().to_string());
-        }
-      }
-      if (policy_ == AspectPolicy::kStretch) {
-        for (size_t i = 0; i < n_axes; ++i) {
-          kernels::ResizeAxis& p = params[axes[i]];
-          p.output_size = values[i];
-          p.scale = p.input_size > 0
-                        ? static_cast<double>(values[i]) / static_cast<double>(p.input_size)
-                        : 1.0;
-        }
-      } else {
-        // One scale for all resized axes, the smallest (not_larger) or largest (not_smaller).
-        double scale =
-            policy_ == AspectPolicy::kNotLarger ? std::numeric_limits<double>::infinity() : 0.0;
-        for (size_t i = 0; i < n_axes; ++i) {
-          const double r = static_cast<double>(values[i]) /
-                           static_cast<double>(std::max<int64_t>(in_dims[axes[i]], 1));
-          scale = policy_ == AspectPolicy::kNotLarger ? std::min(scale, r) : std::max(scale, r);
-        }
-        for (size_t i = 0; i < n_axes; ++i) {
-          kernels::ResizeAxis& p = params[axes[i]];
-          p.scale = scale;
-          p.output_size = static_cast<int64_t>(
-              std::floor(scale * static_cast<double>(p.input_size) + 0.5));  // round half up
-        }
-      }
-      for (const auto& p : params) {
-        if (p.output_size > 0 && !(p.scale > 0)) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": sizes " + ints_to_string(values) +
-                          " give a zero scale for input of shape " + x.shape().to_string());
-        }
-      }
-    }
-
-    if (present(roi) && options_.transform == CoordinateTransform::kTfCropAndResize) {
+    if (roi != nullptr && roi->num_elements() > 0 &&
+        attributes_.options.transform == CoordinateTransform::kTfCropAndResize) {
       const std::vector<double> values = tensor_to_doubles(*roi);
       if (values.size() != 2 * n_axes) {
         throw_error(ErrorCode::kInvalidArgument,
@@ -419,15 +233,13 @@ class Resize final : public OpKernel {
 
     std::vector<kernels::AxisSampling> samplings;
     samplings.reserve(params.size());
-    for (const auto& p : params) samplings.push_back(kernels::compute_axis_sampling(p, options_));
+    for (const auto& p : params)
+      samplings.push_back(kernels::compute_axis_sampling(p, attributes_.options));
     return samplings;
   }
 
   int64_t opset_;
-  kernels::ResizeOptions options_;
-  double extrapolation_value_ = 0.0;
-  std::vector<int64_t> axes_;
-  AspectPolicy policy_ = AspectPolicy::kStretch;
+  movement::ResizeAttributes attributes_;
 };
 
 void add_resize(KernelRegistry& registry, int since, int end) {

@@ -15,6 +15,7 @@
 #include "kernels/copy.h"
 #include "kernels/elementwise.h"
 #include "kernels/parallel.h"
+#include "kernels/shape_ops.h"
 #include "kernels/transpose.h"
 #include "providers/cpu/ops/tensor_ops.h"
 
@@ -43,33 +44,14 @@ class ExpandKernel final : public OpKernel {
   explicit ExpandKernel(const KernelInfo&) {}
 
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const std::vector<int64_t> requested = int_list_input(ctx, 1, "shape");
-    for (int64_t d : requested) {
-      if (d < 0) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": shape " +
-                                                  Shape(requested).to_string() +
-                                                  " has a negative dimension");
-      }
-    }
-    const std::optional<Shape> out_shape = kernels::broadcast_shapes(x.shape(), Shape(requested));
-    if (!out_shape) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": input shape " + x.shape().to_string() +
-                      " cannot be broadcast to shape " + Shape(requested).to_string());
-    }
-    Tensor& out = ctx.allocate_output(0, *out_shape, x.dtype());
+    const Shape out_shape =
+        movement::expand_shape(ctx.node(), x.shape(), int_list_input(ctx, 1, "shape"));
+    Tensor& out = ctx.allocate_output(0, out_shape, x.dtype());
     if (out.num_elements() == 0) return;
-    const std::vector<int64_t>& out_dims = out_shape->dims();
-    const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
-    const size_t lead = out_dims.size() - x.rank();
-    std::vector<int64_t> src_strides(out_dims.size(), 0);
-    for (size_t d = lead; d < out_dims.size(); ++d) {
-      if (x.shape()[d - lead] != 1) src_strides[d] = in_strides[d - lead];
-    }
-    kernels::strided_copy(x.dtype(), x.raw_data(), src_strides, out.raw_data(),
-                          kernels::contiguous_strides(out_dims), out_dims);
+    const kernels::StridedView view = kernels::expand_view(x.shape().dims(), out_shape.dims());
+    kernels::strided_copy(x.dtype(), x.raw_data(), view.src_strides, out.raw_data(),
+                          kernels::contiguous_strides(view.dims), view.dims);
   }
 };
 
@@ -81,88 +63,37 @@ class TileKernel final : public OpKernel {
   explicit TileKernel(const KernelInfo&) {}
 
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
     const std::vector<int64_t> repeats = int_list_input(ctx, 1, "repeats");
-    bool valid = repeats.size() == x.rank();
-    for (size_t d = 0; valid && d < repeats.size(); ++d) {
-      // A product beyond int64 could wrap to a small positive size and the copy overrun it.
-      const int64_t dim = x.shape()[d];
-      valid = repeats[d] >= 0 && (dim == 0 || repeats[d] <= INT64_MAX / dim);
-    }
-    if (!valid) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": repeats " + Shape(repeats).to_string() + " must hold " +
-                      std::to_string(x.rank()) +
-                      " non-negative values whose products with input shape " +
-                      x.shape().to_string() + " fit in int64");
-    }
-    std::vector<int64_t> out_dims(x.rank()), view_dims, src_strides;
-    const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
-    for (size_t d = 0; d < x.rank(); ++d) {
-      out_dims[d] = repeats[d] * x.shape()[d];
-      view_dims.insert(view_dims.end(), {repeats[d], x.shape()[d]});
-      src_strides.insert(src_strides.end(), {0, in_strides[d]});
-    }
+    movement::check_tile_repeats(ctx.node(), x.shape(), repeats);
+    std::vector<int64_t> out_dims(x.rank());
+    for (size_t d = 0; d < x.rank(); ++d) out_dims[d] = repeats[d] * x.shape()[d];
     Tensor& out = ctx.allocate_output(0, Shape(out_dims), x.dtype());
     if (out.num_elements() == 0) return;
-    kernels::strided_copy(x.dtype(), x.raw_data(), src_strides, out.raw_data(),
-                          kernels::contiguous_strides(view_dims), view_dims);
+    const kernels::StridedView view = kernels::tile_view(x.shape().dims(), repeats);
+    kernels::strided_copy(x.dtype(), x.raw_data(), view.src_strides, out.raw_data(),
+                          kernels::contiguous_strides(view.dims), view.dims);
   }
 };
 
 // ---- DepthToSpace / SpaceToDepth -------------------------------------------------------------
 
-int64_t read_blocksize(const Node& node) {
-  const int64_t b = node.attr_int("blocksize");
-  if (b < 1) {
-    throw_error(ErrorCode::kInvalidModel,
-                node.describe() + ": blocksize must be positive, got " + std::to_string(b));
-  }
-  return b;
-}
-
-void check_4d(const Node& node, const Tensor& x) {
-  if (x.rank() != 4) {
-    throw_error(ErrorCode::kRuntimeError,
-                node.describe() + ": input must be 4-D [N,C,H,W], got " + x.shape().to_string());
-  }
-}
-
 // DepthToSpace moves channel blocks into b x b spatial blocks: DCR reads the channel index as
 // (row, column, channel), CRD (opset 11+) as (channel, row, column). Both are a 6-D transpose.
 class DepthToSpaceKernel final : public OpKernel {
  public:
-  explicit DepthToSpaceKernel(const KernelInfo& info) : blocksize_(read_blocksize(info.node())) {
-    const std::string mode = info.opset() >= 11 ? info.node().attr_string("mode", "DCR") : "DCR";
-    if (mode != "DCR" && mode != "CRD") {
-      throw_error(ErrorCode::kInvalidModel,
-                  info.node().describe() + ": mode '" + mode + "' is not DCR or CRD");
-    }
-    crd_ = mode == "CRD";
-  }
+  explicit DepthToSpaceKernel(const KernelInfo& info)
+      : blocksize_(movement::read_blocksize(info.node())),
+        crd_(movement::depth_to_space_is_crd(info.node(), info.opset())) {}
 
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    check_4d(node, x);
-    const int64_t b = blocksize_;
-    const int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-    // Two divisions rather than c % (b * b), which could overflow for an absurd blocksize.
-    if (c % b != 0 || (c / b) % b != 0) {
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": channels " + std::to_string(c) +
-                                                " of input shape " + x.shape().to_string() +
-                                                " are not divisible by blocksize^2 (blocksize " +
-                                                std::to_string(b) + ")");
-    }
-    const int64_t oc = c / b / b;
-    Tensor& out = ctx.allocate_output(0, Shape{n, oc, h * b, w * b}, x.dtype());
+    const Shape out_shape = movement::depth_to_space_shape(ctx.node(), x.shape(), blocksize_);
+    Tensor& out = ctx.allocate_output(0, out_shape, x.dtype());
     if (out.num_elements() == 0) return;
-    const std::vector<int64_t> dims =
-        crd_ ? std::vector<int64_t>{n, oc, b, b, h, w} : std::vector<int64_t>{n, b, b, oc, h, w};
-    const std::vector<int64_t> perm =
-        crd_ ? std::vector<int64_t>{0, 1, 4, 2, 5, 3} : std::vector<int64_t>{0, 3, 4, 1, 5, 2};
-    kernels::transpose(x.dtype(), x.raw_data(), dims, perm, out.raw_data());
+    const kernels::TransposeView view =
+        kernels::depth_to_space_view(x.shape().dims(), blocksize_, crd_);
+    kernels::transpose(x.dtype(), x.raw_data(), view.dims, view.perm, out.raw_data());
   }
 
  private:
@@ -173,24 +104,16 @@ class DepthToSpaceKernel final : public OpKernel {
 // SpaceToDepth is the inverse of DCR DepthToSpace.
 class SpaceToDepthKernel final : public OpKernel {
  public:
-  explicit SpaceToDepthKernel(const KernelInfo& info) : blocksize_(read_blocksize(info.node())) {}
+  explicit SpaceToDepthKernel(const KernelInfo& info)
+      : blocksize_(movement::read_blocksize(info.node())) {}
 
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    check_4d(node, x);
-    const int64_t b = blocksize_;
-    const int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-    if (h % b != 0 || w % b != 0) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": spatial dims of input shape " + x.shape().to_string() +
-                      " are not divisible by blocksize " + std::to_string(b));
-    }
-    Tensor& out = ctx.allocate_output(0, Shape{n, c * b * b, h / b, w / b}, x.dtype());
+    const Shape out_shape = movement::space_to_depth_shape(ctx.node(), x.shape(), blocksize_);
+    Tensor& out = ctx.allocate_output(0, out_shape, x.dtype());
     if (out.num_elements() == 0) return;
-    const std::vector<int64_t> dims = {n, c, h / b, b, w / b, b};
-    const std::vector<int64_t> perm = {0, 3, 5, 1, 2, 4};
-    kernels::transpose(x.dtype(), x.raw_data(), dims, perm, out.raw_data());
+    const kernels::TransposeView view = kernels::space_to_depth_view(x.shape().dims(), blocksize_);
+    kernels::transpose(x.dtype(), x.raw_data(), view.dims, view.perm, out.raw_data());
   }
 
  private:

@@ -25,44 +25,10 @@ class ReshapeKernel final : public OpKernel {
   // The output may be a view of the input.
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& data = ctx.required_input(0);
     const std::vector<int64_t> requested = int_list_input(ctx, 1, "shape");
-    auto fail = [&](const std::string& why) {
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot reshape input of shape " +
-                                                data.shape().to_string() + " to requested shape " +
-                                                dims_text(requested) + ": " + why);
-    };
-
-    std::vector<int64_t> dims(requested);
-    int64_t inferred = -1;
-    int64_t known = 1;  // product of the dims other than the inferred one
-    for (size_t i = 0; i < dims.size(); ++i) {
-      if (dims[i] == 0 && !allow_zero_) {
-        if (i >= data.rank())
-          fail("dim " + std::to_string(i) + " is 0 but the input has no such dim");
-        dims[i] = data.shape()[i];
-      } else if (dims[i] == -1) {
-        if (inferred >= 0) fail("more than one -1");
-        inferred = static_cast<int64_t>(i);
-        continue;
-      } else if (dims[i] < -1) {
-        fail("negative dim " + std::to_string(dims[i]));
-      }
-      if (dims[i] != 0 && known > INT64_MAX / dims[i]) fail("too many elements");
-      known *= dims[i];
-    }
-    const int64_t total = data.num_elements();
-    if (inferred >= 0) {
-      if (known == 0) fail("the -1 dim cannot be inferred next to a 0 dim");
-      if (total % known != 0) {
-        fail(std::to_string(total) + " elements are not divisible by " + std::to_string(known));
-      }
-      dims[inferred] = total / known;
-    } else if (known != total) {
-      fail(std::to_string(total) + " elements cannot become " + std::to_string(known));
-    }
-    ctx.set_output(0, data.reshaped(Shape(std::move(dims))));
+    ctx.set_output(0, data.reshaped(Shape(movement::reshape_dims(ctx.node(), data.shape(),
+                                                                 requested, allow_zero_))));
   }
 
  private:
@@ -79,18 +45,7 @@ class FlattenKernel final : public OpKernel {
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    // The axis may equal the rank here (everything goes to the outer dim).
-    if (axis_ < -rank || axis_ > rank) {
-      throw_error(ErrorCode::kRuntimeError,
-                  ctx.node().describe() + ": axis " + std::to_string(axis_) +
-                      " is out of range for input of shape " + x.shape().to_string() +
-                      " (expected [" + std::to_string(-rank) + ", " + std::to_string(rank) + "])");
-    }
-    const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
-    const int64_t outer = x.shape().size_from_to(0, axis);
-    const int64_t inner = x.shape().size_from_to(axis, x.rank());
-    ctx.set_output(0, x.reshaped(Shape{outer, inner}));
+    ctx.set_output(0, x.reshaped(movement::flatten_shape(ctx.node(), x.shape(), axis_)));
   }
 
  private:
@@ -125,28 +80,9 @@ class SqueezeKernel final : public OpKernel {
   // The output may be a view of the input.
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    const std::vector<int64_t> axes = axes_.axes(ctx);
-    std::vector<bool> remove(x.rank(), false);
-    if (axes.empty()) {
-      for (size_t d = 0; d < x.rank(); ++d) remove[d] = x.shape()[d] == 1;
-    }
-    for (int64_t a : axes) {
-      const int64_t axis = checked_axis(node, a, rank, "axis");
-      if (x.shape()[axis] != 1) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot squeeze axis " +
-                                                  std::to_string(a) + " of input shape " +
-                                                  x.shape().to_string() + ": its size is not 1");
-      }
-      remove[axis] = true;
-    }
-    std::vector<int64_t> dims;
-    for (size_t d = 0; d < x.rank(); ++d) {
-      if (!remove[d]) dims.push_back(x.shape()[d]);
-    }
-    ctx.set_output(0, x.reshaped(Shape(std::move(dims))));
+    ctx.set_output(
+        0, x.reshaped(Shape(movement::squeeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
   }
 
  private:
@@ -160,26 +96,9 @@ class UnsqueezeKernel final : public OpKernel {
   // The output may be a view of the input.
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const std::vector<int64_t> axes = axes_.axes(ctx);
-    if (axes.empty()) {
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": axes are required");
-    }
-    const int64_t out_rank = static_cast<int64_t>(x.rank() + axes.size());
-    std::vector<bool> inserted(out_rank, false);
-    for (int64_t a : axes) {
-      const int64_t axis = checked_axis(node, a, out_rank, "axis");
-      if (inserted[axis]) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": axis " + std::to_string(a) +
-                                                  " is repeated in axes " + dims_text(axes));
-      }
-      inserted[axis] = true;
-    }
-    std::vector<int64_t> dims(out_rank);
-    size_t next_input_dim = 0;
-    for (int64_t d = 0; d < out_rank; ++d) dims[d] = inserted[d] ? 1 : x.shape()[next_input_dim++];
-    ctx.set_output(0, x.reshaped(Shape(std::move(dims))));
+    ctx.set_output(
+        0, x.reshaped(Shape(movement::unsqueeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
   }
 
  private:

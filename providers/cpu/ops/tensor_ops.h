@@ -7,6 +7,7 @@
 
 #include "core/kernel.h"
 #include "core/kernel_registry.h"
+#include "providers/common/movement_shapes.h"
 
 namespace aruntime::cpu {
 
@@ -35,27 +36,9 @@ inline void add_kernel_def(KernelRegistry& registry, const std::string& op_type,
 // Values of an integer input (shape, axes, pads...), throwing Error(kRuntimeError) naming the node
 // and `what` when it is not an integer tensor of rank <= 1.
 inline std::vector<int64_t> int_list_input(const KernelContext& ctx, size_t i, const char* what) {
-  const Tensor& t = ctx.required_input(i);
-  if ((t.dtype() != DataType::kInt64 && t.dtype() != DataType::kInt32) || t.rank() > 1) {
-    throw_error(ErrorCode::kRuntimeError,
-                ctx.node().describe() + ": input " + std::to_string(i) + " (" + what +
-                    ") must be a 1-D int64 or int32 tensor, got " +
-                    std::string(data_type_name(t.dtype())) + t.shape().to_string());
-  }
-  if (t.num_elements() == 0) return {};
-  return t.to_int64_vector();
+  return movement::int_list_values(ctx.node(), ctx.required_input(i), i, what);
 }
 
-// Normalises a possibly negative axis against `rank`, throwing Error(kRuntimeError) naming the
-// node and the attribute or input the axis came from.
-inline int64_t checked_axis(const Node& node, int64_t axis, int64_t rank, const char* what) {
-  if (axis < -rank || axis >= rank) {
-    throw_error(ErrorCode::kRuntimeError,
-                node.describe() + ": " + what + " " + std::to_string(axis) +
-                    " is out of range for rank " + std::to_string(rank) + " (expected [" +
-                    std::to_string(-rank) + ", " + std::to_string(rank - 1) + "])");
-  }
-  return axis < 0 ? axis + rank : axis;
-}
+using movement::checked_axis;
 
 }  // namespace aruntime::cpu

@@ -169,8 +169,9 @@ void zero(const GpuContext& gpu, Tensor& y) {
 
 // The bias (per channel of Y), residual and activation after the convolution, when any.
 void run_epilogue(const GpuContext& gpu, const Node& node, Tensor& y, const Tensor* bias,
-                  const Tensor* residual, const FusedActivation& activation) {
-  if (bias == nullptr && residual == nullptr && activation.kind == DenseActivation::kIdentity) {
+                  const Tensor* residual, const kernels::Activation& activation) {
+  if (bias == nullptr && residual == nullptr &&
+      activation.kind == kernels::ActivationKind::kIdentity) {
     return;
   }
   DenseEpilogue e;
@@ -210,15 +211,11 @@ class ConvKernel : public GpuKernel {
       : GpuKernel(info, std::move(context)),
         fused_(fused),
         attrs_(read_window_attributes(info.node(), false)),
-        group_(info.node().attr_int("group", 1)) {
+        group_(read_conv_group(info.node())) {
     const Node& node = info.node();
-    if (group_ <= 0) {
-      throw_error(ErrorCode::kInvalidModel, node.describe() + ": attribute group is " +
-                                                std::to_string(group_) +
-                                                ", expected a positive count");
-    }
     if (fused) activation_ = read_fused_activation(node);
-    if (const Tensor* w = info.constant_input(1)) check_weight(node, w->shape(), -1);
+    if (const Tensor* w = info.constant_input(1))
+      check_conv_weight(node, attrs_, group_, w->shape(), -1);
   }
 
   void compute_on_device(KernelContext& ctx) const override {
@@ -239,7 +236,7 @@ class ConvKernel : public GpuKernel {
                   node.describe() + ": cuDNN convolves 1 to 3 spatial axes, input X has shape " +
                       x.shape().to_string());
     }
-    check_weight(node, w.shape(), x.shape()[1]);
+    check_conv_weight(node, attrs_, group_, w.shape(), x.shape()[1]);
     const int64_t out_channels = w.shape()[0];
     if (bias != nullptr && (bias->rank() != 1 || bias->shape()[0] != out_channels)) {
       throw_error(ErrorCode::kInvalidArgument, node.describe() + ": bias B has shape " +
@@ -328,46 +325,10 @@ class ConvKernel : public GpuKernel {
         &beta, y_desc.get(), y.raw_data()));
   }
 
-  // W against the attributes and, when in_channels >= 0, against the input (the CPU's checks).
-  void check_weight(const Node& node, const Shape& w, int64_t in_channels) const {
-    const ErrorCode code = in_channels < 0 ? ErrorCode::kInvalidModel : ErrorCode::kInvalidArgument;
-    if (w.rank() < 3) {
-      throw_error(code, node.describe() + ": weight W has shape " + w.to_string() +
-                            ", expected [M, C/group, k1, ...] with at least one spatial axis");
-    }
-    const std::vector<int64_t> kernel(w.dims().begin() + 2, w.dims().end());
-    if (!attrs_.kernel_shape.empty() && kernel != attrs_.kernel_shape) {
-      throw_error(code, node.describe() + ": attribute kernel_shape " +
-                            ints_to_string(attrs_.kernel_shape) +
-                            " does not match the spatial dims " + ints_to_string(kernel) +
-                            " of weight W " + w.to_string());
-    }
-    if (w[0] % group_ != 0) {
-      throw_error(code, node.describe() + ": weight W has " + std::to_string(w[0]) +
-                            " output channels, not divisible by group " + std::to_string(group_));
-    }
-    const size_t spatial = kernel.size();
-    auto check_count = [&](const std::vector<int64_t>& v, size_t expected, const char* name) {
-      if (!v.empty() && v.size() != expected) {
-        throw_error(code, node.describe() + ": attribute " + name + " " + ints_to_string(v) +
-                              " has " + std::to_string(v.size()) + " values, expected " +
-                              std::to_string(expected) + " for weight W " + w.to_string());
-      }
-    };
-    check_count(attrs_.strides, spatial, "strides");
-    check_count(attrs_.dilations, spatial, "dilations");
-    check_count(attrs_.pads, 2 * spatial, "pads");
-    if (in_channels >= 0 && w[1] * group_ != in_channels) {
-      throw_error(code, node.describe() + ": input X has " + std::to_string(in_channels) +
-                            " channels but weight W " + w.to_string() + " with group " +
-                            std::to_string(group_) + " expects " + std::to_string(w[1] * group_));
-    }
-  }
-
   bool fused_;
   WindowAttributes attrs_;
   int64_t group_;
-  FusedActivation activation_;
+  kernels::Activation activation_;
   AlgorithmCache algorithms_;
 };
 
@@ -399,15 +360,9 @@ class ConvTranspose final : public GpuKernel {
   ConvTranspose(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)),
         attrs_(read_window_attributes(info.node(), false)),
-        group_(info.node().attr_int("group", 1)),
+        group_(read_conv_group(info.node())),
         output_padding_(info.node().attr_ints("output_padding", {})),
-        output_shape_(info.node().attr_ints("output_shape", {})) {
-    if (group_ <= 0) {
-      throw_error(ErrorCode::kInvalidModel, info.node().describe() + ": attribute group is " +
-                                                std::to_string(group_) +
-                                                ", expected a positive count");
-    }
-  }
+        output_shape_(info.node().attr_ints("output_shape", {})) {}
 
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
@@ -415,77 +370,29 @@ class ConvTranspose final : public GpuKernel {
     const Tensor& w = ctx.required_input(1);
     const Tensor* bias = ctx.input(2);
     check_input_types(node, x, {&w, bias});
-    if (x.rank() < 3 || w.rank() != x.rank() || w.shape()[0] != x.shape()[1] ||
-        x.shape()[1] % group_ != 0) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": input X has shape " + x.shape().to_string() +
-                      " and weight W " + w.shape().to_string() + " with group " +
-                      std::to_string(group_) +
-                      "; expected X [N, C, D1, ...] and W [C, M/group, k1, ...] of the same "
-                      "rank, C divisible by group");
-    }
+    check_conv_transpose_inputs(node, attrs_, group_, x.shape(), w.shape(),
+                                bias != nullptr ? &bias->shape() : nullptr);
     if (x.rank() > 5) {
       throw_error(ErrorCode::kNotImplemented,
                   node.describe() + ": cuDNN convolves 1 to 3 spatial axes, input X has shape " +
                       x.shape().to_string());
     }
-    const size_t rank = x.rank() - 2;
     const int64_t batch = x.shape()[0];
     const int64_t out_channels = w.shape()[1] * group_;
-    if (bias != nullptr && (bias->rank() != 1 || bias->shape()[0] != out_channels)) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": bias B has shape " +
-                                                   bias->shape().to_string() + ", expected [" +
-                                                   std::to_string(out_channels) + "]");
-    }
     const std::vector<int64_t> kernel(w.shape().dims().begin() + 2, w.shape().dims().end());
-    if (!attrs_.kernel_shape.empty() && attrs_.kernel_shape != kernel) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": attribute kernel_shape " +
-                                                   ints_to_string(attrs_.kernel_shape) +
-                                                   " does not match weight W " +
-                                                   w.shape().to_string());
-    }
     const std::vector<int64_t> in(x.shape().dims().begin() + 2, x.shape().dims().end());
-    const std::vector<int64_t> strides = per_axis(node, attrs_.strides, rank, 1, "strides");
-    const std::vector<int64_t> dilations = per_axis(node, attrs_.dilations, rank, 1, "dilations");
-    const std::vector<int64_t> out_pad = per_axis(node, output_padding_, rank, 0, "output_padding");
-    std::vector<int64_t> requested = output_shape_;
-    if (requested.size() == rank + 2) requested.erase(requested.begin(), requested.begin() + 2);
-    requested = per_axis(node, requested, rank, -1, "output_shape");
-    const std::vector<int64_t> pads = per_axis(node, attrs_.pads, 2 * rank, 0, "pads");
-    std::vector<int64_t> out(rank), begin(rank);
-    for (size_t d = 0; d < rank; ++d) {
-      const int64_t s = strides[d];
-      const int64_t full = s * (in[d] - 1) + out_pad[d] + (kernel[d] - 1) * dilations[d] + 1;
-      const bool same =
-          attrs_.auto_pad == AutoPad::kSameUpper || attrs_.auto_pad == AutoPad::kSameLower;
-      if (requested[d] >= 0 || same) {
-        out[d] = requested[d] >= 0 ? requested[d] : in[d] * s;
-        const int64_t total = full - out[d];
-        const int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
-        begin[d] = attrs_.auto_pad == AutoPad::kSameUpper ? half : total - half;
-      } else if (attrs_.auto_pad == AutoPad::kValid) {
-        out[d] = full;
-        begin[d] = 0;
-      } else {
-        begin[d] = pads[d];
-        out[d] = full - pads[d] - pads[rank + d];
-      }
-      if (out[d] < 0) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": spatial axis " + std::to_string(d) +
-                        " would have a negative output size " + std::to_string(out[d]));
-      }
-    }
-    Tensor& y = ctx.allocate_output(0, Shape(concat({batch, out_channels}, out)), x.dtype());
+    const TransposedWindow t =
+        resolve_transposed_window(node, attrs_, in, kernel, output_padding_, output_shape_);
+    Tensor& y = ctx.allocate_output(0, Shape(concat({batch, out_channels}, t.output)), x.dtype());
     if (y.num_elements() == 0) return;
     const bool no_taps =
         std::any_of(kernel.begin(), kernel.end(), [](int64_t k) { return k == 0; });
     if (x.num_elements() == 0 || no_taps) {
       zero(gpu(), y);
     } else {
-      transpose_convolve(ctx, x, w, strides, dilations, out_pad, begin, y);
+      transpose_convolve(ctx, x, w, t.strides, t.dilations, t.output_padding, t.pads_begin, y);
     }
-    run_epilogue(gpu(), node, y, bias, nullptr, FusedActivation{});
+    run_epilogue(gpu(), node, y, bias, nullptr, kernels::Activation{});
   }
 
  private:

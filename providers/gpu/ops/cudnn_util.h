@@ -1,10 +1,8 @@
 // What the dense GPU kernels build their cuDNN calls from: owning wrappers of cuDNN descriptors
 // (created and destroyed with their status checked, never leaked), the element-type mappings,
-// and the ONNX window geometry (kernel_shape, strides, dilations, pads, auto_pad, ceil_mode) of
-// Conv, ConvTranspose and the pools, which these descriptors encode. The geometry follows the
-// ONNX formulas exactly as the CPU provider does; providers do not share code, so it is here.
-// Last, what the dense ops files (dense_ops.cc, gemm_ops.cc, conv_ops.cc, pool_ops.cc) share: the
-// fused ops' activation attribute and the per-file registration functions.
+// which encode the ONNX window geometry of providers/common/window_attributes.h. Last, what the
+// dense ops files (dense_ops.cc, gemm_ops.cc, conv_ops.cc, pool_ops.cc) share: the per-file
+// registration functions.
 #pragma once
 
 #include <cudnn.h>
@@ -17,6 +15,8 @@
 #include "aruntime/shape.h"
 #include "core/kernel_registry.h"
 #include "graph/ir.h"
+#include "providers/common/op_checks.h"
+#include "providers/common/window_attributes.h"
 #include "providers/gpu/gpu_context.h"
 #include "providers/gpu/gpu_kernel.h"
 #include "providers/gpu/ops/dense_kernels.h"
@@ -122,57 +122,7 @@ class CudnnLrnDescriptor {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Window geometry
-
-enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
-
-// kernel_shape / strides / dilations / pads / auto_pad, validated for values (positive kernel,
-// strides and dilations; non-negative pads, an even count of them; consistent counts). Empty
-// vectors mean "not given". Throws Error(kInvalidModel) naming the node.
-struct WindowAttributes {
-  std::vector<int64_t> kernel_shape;
-  std::vector<int64_t> strides;
-  std::vector<int64_t> dilations;
-  std::vector<int64_t> pads;
-  AutoPad auto_pad = AutoPad::kNotSet;
-};
-WindowAttributes read_window_attributes(const Node& node, bool kernel_shape_required);
-
-// The per-axis geometry of a sliding window over an input's spatial axes.
-struct WindowGeometry {
-  std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end, output;
-};
-
-// Output sizes and effective pads by the ONNX formulas: auto_pad SAME_UPPER/SAME_LOWER (output
-// ceil(in / stride), the smaller half of the total pad first for SAME_UPPER) and VALID, explicit
-// pads with optional ceil_mode (where a last window starting in the end padding is dropped).
-// Throws Error(kInvalidArgument) naming the node when the attribute counts do not match the
-// input's spatial rank or the input is smaller than the window.
-WindowGeometry resolve_window(const Node& node, const WindowAttributes& attrs,
-                              const std::vector<int64_t>& input_spatial,
-                              const std::vector<int64_t>& kernel, bool ceil_mode);
-
-// `values` when given (checked to have `count` entries, else Error(kInvalidArgument) naming the
-// node and `name`), else `count` copies of `fallback`.
-std::vector<int64_t> per_axis(const Node& node, const std::vector<int64_t>& values, size_t count,
-                              int64_t fallback, const char* name);
-
-// "[1,2,3]"
-std::string ints_to_string(const std::vector<int64_t>& values);
-
-// ---------------------------------------------------------------------------------------------
 // Between the dense ops files
-
-// The activation of aruntime.FusedConv / aruntime.FusedGemm from the node's `activation` and
-// `activation_params` attributes (graph/optimizer/fused_domain.h): identity when absent; the
-// parameter count checked. Throws Error(kInvalidModel) naming the node on an unknown name or a
-// wrong count, as the CPU kernels do.
-struct FusedActivation {
-  DenseActivation kind = DenseActivation::kIdentity;
-  float alpha = 0.0f;
-  float beta = 0.0f;
-};
-FusedActivation read_fused_activation(const Node& node);
 
 // The newest ONNX opset the kernels are registered up to (the CPU provider's).
 inline constexpr int kMaxOpset = 23;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "providers/gpu/ops/dense_kernels.h"
+#include "providers/gpu/ops/device_common.cuh"
 
 namespace aruntime::gpu::dense {
 namespace {
@@ -15,32 +16,6 @@ constexpr int64_t kMaxBlocks = 65535;
 
 int blocks_for(int64_t count) {
   return static_cast<int>(std::min<int64_t>((count + kThreads - 1) / kThreads, kMaxBlocks));
-}
-
-// Element access in float whatever the storage type.
-__device__ __forceinline__ float to_float(float v) {
-  return v;
-}
-__device__ __forceinline__ float to_float(__half v) {
-  return __half2float(v);
-}
-__device__ __forceinline__ float to_float(__nv_bfloat16 v) {
-  return __bfloat162float(v);
-}
-
-template <typename T>
-__device__ __forceinline__ T from_float(float v);
-template <>
-__device__ __forceinline__ float from_float<float>(float v) {
-  return v;
-}
-template <>
-__device__ __forceinline__ __half from_float<__half>(float v) {
-  return __float2half_rn(v);
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
 }
 
 // Element `i` of a tensor whose type is known only at run time (BatchNormalization's parameters).
@@ -69,33 +44,34 @@ __device__ __forceinline__ float unit_clamp(float v) {
   return v > 1.0f ? 1.0f : v;
 }
 
-__device__ __forceinline__ float activate(float x, DenseActivation kind, float alpha, float beta) {
+__device__ __forceinline__ float activate(float x, kernels::ActivationKind kind, float alpha,
+                                          float beta) {
   switch (kind) {
-    case DenseActivation::kIdentity:
+    case kernels::ActivationKind::kIdentity:
       return x;
-    case DenseActivation::kRelu:
+    case kernels::ActivationKind::kRelu:
       return x < 0.0f ? 0.0f : x;
-    case DenseActivation::kClip: {
+    case kernels::ActivationKind::kClip: {
       const float v = x < alpha ? alpha : x;
       return v > beta ? beta : v;
     }
-    case DenseActivation::kSigmoid:
+    case kernels::ActivationKind::kSigmoid:
       return sigmoid(x);
-    case DenseActivation::kHardSigmoid:
+    case kernels::ActivationKind::kHardSigmoid:
       return unit_clamp(alpha * x + beta);
-    case DenseActivation::kHardSwish:
+    case kernels::ActivationKind::kHardSwish:
       return x * unit_clamp(x * (1.0f / 6.0f) + 0.5f);
-    case DenseActivation::kLeakyRelu:
+    case kernels::ActivationKind::kLeakyRelu:
       return x < 0.0f ? x * alpha : x;
-    case DenseActivation::kTanh:
+    case kernels::ActivationKind::kTanh:
       return tanhf(x);
-    case DenseActivation::kGelu:
+    case kernels::ActivationKind::kGelu:
       return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-    case DenseActivation::kGeluTanh: {
+    case kernels::ActivationKind::kGeluTanh: {
       const float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
       return 0.5f * x * (1.0f + tanhf(inner));
     }
-    case DenseActivation::kSwish:
+    case kernels::ActivationKind::kSwish:
       return x * sigmoid(alpha * x);
   }
   return x;

@@ -10,29 +10,16 @@
 
 #include <cstdint>
 
+#include "kernels/activation.h"
+
 namespace aruntime::gpu::dense {
 
 // The element types these kernels are instantiated for (float32, __half, __nv_bfloat16).
 enum class DenseType : int { kFloat32, kFloat16, kBFloat16 };
 
-// The activations of aruntime.FusedConv / aruntime.FusedGemm (graph/optimizer/fused_domain.h),
-// with the formulas of kernels/activation.h, computed in float.
-enum class DenseActivation : int {
-  kIdentity,
-  kRelu,         // x < 0 ? 0 : x
-  kClip,         // min(max(x, alpha), beta)
-  kSigmoid,      // 1 / (1 + exp(-x))
-  kHardSigmoid,  // max(0, min(1, alpha * x + beta))
-  kHardSwish,    // x * max(0, min(1, x / 6 + 1/2))
-  kLeakyRelu,    // x < 0 ? alpha * x : x
-  kTanh,
-  kGelu,      // x/2 * (1 + erf(x / sqrt(2)))
-  kGeluTanh,  // x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
-  kSwish,     // x * sigmoid(alpha * x)
-};
-
 // y[i] = activation(y[i] + bias_scale * bias[bias_index(i)] + residual[i]) for i in [0, count),
-// in place. The bias (optional) is indexed as
+// in place, the activation by the formulas of kernels/activation.h computed in float. The bias
+// (optional) is indexed as
 //   bias_index(i) = ((i / bias_inner) % bias_period) * bias_outer_stride
 //                   + (i % bias_inner) * bias_inner_stride,
 // which expresses a per-channel bias of an NC... tensor (inner = spatial size, period = channels,
@@ -46,7 +33,7 @@ struct DenseEpilogue {
   int64_t bias_outer_stride = 0;
   int64_t bias_inner_stride = 0;
   const void* residual = nullptr;
-  DenseActivation activation = DenseActivation::kIdentity;
+  kernels::ActivationKind activation = kernels::ActivationKind::kIdentity;
   float alpha = 0.0f;
   float beta = 0.0f;
 };

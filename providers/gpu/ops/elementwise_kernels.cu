@@ -10,6 +10,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "providers/gpu/ops/device_common.cuh"
 #include "providers/gpu/ops/elementwise_kernels.h"
 
 namespace aruntime::gpu {
@@ -29,33 +30,6 @@ __device__ __forceinline__ int64_t global_thread() {
 }
 __device__ __forceinline__ int64_t grid_threads() {
   return static_cast<int64_t>(gridDim.x) * blockDim.x;
-}
-
-// ---- float16 / bfloat16 as float -------------------------------------------------------------
-
-__device__ __forceinline__ float to_float(float v) {
-  return v;
-}
-__device__ __forceinline__ float to_float(__half v) {
-  return __half2float(v);
-}
-__device__ __forceinline__ float to_float(__nv_bfloat16 v) {
-  return __bfloat162float(v);
-}
-
-template <typename T>
-__device__ __forceinline__ T from_float(float v);
-template <>
-__device__ __forceinline__ float from_float<float>(float v) {
-  return v;
-}
-template <>
-__device__ __forceinline__ __half from_float<__half>(float v) {
-  return __float2half_rn(v);
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
 }
 
 // N consecutive elements moved with one aligned load or store (float4 for float32, 8 bytes for

@@ -23,15 +23,6 @@ const std::vector<DataType>& gemm_types() {
   return kGpuFloatsAndBf16;
 }
 
-void check_same_type(const Node& node, const Tensor& reference, const Tensor& t, size_t index) {
-  if (t.dtype() != reference.dtype()) {
-    throw_error(ErrorCode::kInvalidArgument,
-                node.describe() + ": input " + std::to_string(index) + " has type " +
-                    std::string(data_type_name(t.dtype())) + ", expected " +
-                    std::string(data_type_name(reference.dtype())) + " like input 0");
-  }
-}
-
 std::string inner_mismatch(const Node& node, const Tensor& a, bool trans_a, const Tensor& b,
                            bool trans_b) {
   return node.describe() + ": inner dimensions differ: A " + a.shape().to_string() +
@@ -106,60 +97,11 @@ void run_gemm(const GpuContext& gpu, const Node& node, DataType type, const Gemm
       &beta, c.y, t, m, c.m * c.n, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
-// The batch axes of MatMul/FusedMatMul: the operands' leading axes broadcast numpy-style; per
-// output batch axis, the elements between consecutive A (B) matrices, 0 where it broadcasts.
-struct Batches {
-  std::vector<int64_t> dims, a_stride, b_stride;
-
-  int64_t count(size_t begin, size_t end) const {
-    int64_t n = 1;
-    for (size_t i = begin; i < end; ++i) n *= dims[i];
-    return n;
-  }
-  void offsets(int64_t index, int64_t& a_offset, int64_t& b_offset) const {
-    a_offset = b_offset = 0;
-    for (size_t i = dims.size(); i-- > 0;) {
-      const int64_t coord = index % dims[i];
-      index /= dims[i];
-      a_offset += coord * a_stride[i];
-      b_offset += coord * b_stride[i];
-    }
-  }
-};
-
-Batches batches_of(const Node& node, const std::vector<int64_t>& a_dims,
-                   const std::vector<int64_t>& b_dims, const Shape& a_shape, const Shape& b_shape) {
-  const size_t a_rank = a_dims.size() - 2, b_rank = b_dims.size() - 2;
-  const size_t rank = std::max(a_rank, b_rank);
-  Batches b;
-  b.dims.resize(rank);
-  b.a_stride.assign(rank, 0);
-  b.b_stride.assign(rank, 0);
-  int64_t a_step = a_dims[a_rank] * a_dims[a_rank + 1];
-  int64_t b_step = b_dims[b_rank] * b_dims[b_rank + 1];
-  for (size_t i = rank; i-- > 0;) {
-    const size_t from_end = rank - i;
-    const int64_t da = from_end <= a_rank ? a_dims[a_rank - from_end] : 1;
-    const int64_t db = from_end <= b_rank ? b_dims[b_rank - from_end] : 1;
-    if (da != db && da != 1 && db != 1) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": batch dimensions of " +
-                                                   a_shape.to_string() + " and " +
-                                                   b_shape.to_string() + " do not broadcast");
-    }
-    b.dims[i] = da == 1 ? db : da;
-    if (da != 1) b.a_stride[i] = a_step;
-    if (db != 1) b.b_stride[i] = b_step;
-    a_step *= da;
-    b_step *= db;
-  }
-  return b;
-}
-
 // Whether the operand's matrices over the batch axes [begin, end) sit at a constant distance
 // from each other in the order of the output's batches: 0 (one matrix for all) or
 // `matrix` (consecutive). The distance goes to `stride`.
-bool linear_over(const Batches& b, const std::vector<int64_t>& strides, size_t begin, size_t end,
-                 int64_t matrix, int64_t& stride) {
+bool linear_over(const MatMulBatches& b, const std::vector<int64_t>& strides, size_t begin,
+                 size_t end, int64_t matrix, int64_t& stride) {
   bool all_zero = true, consecutive = true;
   int64_t inner = matrix;
   for (size_t i = end; i-- > begin;) {
@@ -177,8 +119,9 @@ bool linear_over(const Batches& b, const std::vector<int64_t>& strides, size_t b
 // with A's batches laid out as Y's (the rows of all batches form one matrix), else strided
 // batched GEMMs over the longest trailing run of batch axes along which both operands advance
 // evenly, one call per combination of the remaining leading axes.
-void batched_product(const GpuContext& gpu, const Node& node, DataType type, const Batches& batch,
-                     GemmCall call, int64_t a_matrix, int64_t b_matrix) {
+void batched_product(const GpuContext& gpu, const Node& node, DataType type,
+                     const MatMulBatches& batch, GemmCall call, int64_t a_matrix,
+                     int64_t b_matrix) {
   const size_t rank = batch.dims.size();
   const int64_t total = batch.count(0, rank);
   if (total == 0 || call.m == 0 || call.n == 0) return;
@@ -243,7 +186,7 @@ void set_gemm_c(const Node& node, const Tensor& c, float beta, int64_t m, int64_
 void run_epilogue(const GpuContext& gpu, const Node& node, DataType type, Tensor& y,
                   const DenseEpilogue& epilogue) {
   if (epilogue.bias == nullptr && epilogue.residual == nullptr &&
-      epilogue.activation == DenseActivation::kIdentity) {
+      epilogue.activation == kernels::ActivationKind::kIdentity) {
     return;
   }
   ARUNTIME_CUDA_CHECK(launch_dense_epilogue(dense_type(node, type), y.raw_data(), y.num_elements(),
@@ -293,7 +236,7 @@ class MatMulKernel : public GpuKernel {
     const int64_t kb = trans_b_ ? b_cols : b_rows, n = trans_b_ ? b_rows : b_cols;
     if (k != kb)
       throw_error(ErrorCode::kInvalidArgument, inner_mismatch(node, a, trans_a_, b, trans_b_));
-    const Batches batch = batches_of(node, a_dims, b_dims, a.shape(), b.shape());
+    const MatMulBatches batch = matmul_batches(node, a_dims, b_dims, a.shape(), b.shape());
     std::vector<int64_t> out_dims = batch.dims;
     if (!a_vector) out_dims.push_back(m);
     if (!b_vector) out_dims.push_back(n);
@@ -402,7 +345,7 @@ class GemmKernel : public GpuKernel {
   bool fused_;
   bool trans_a_, trans_b_;
   float alpha_, beta_;
-  FusedActivation activation_;
+  kernels::Activation activation_;
 };
 
 class Gemm final : public GemmKernel {

@@ -256,27 +256,6 @@ __global__ void gather_elements_kernel(const T* __restrict__ src, const Ind* __r
 
 // ---- Pad -------------------------------------------------------------------------------------
 
-// Position in [0, n) that relative position i reads, or -1 for the constant (mirrors the CPU
-// kernel's pad_source_index).
-__device__ int64_t pad_source(int64_t i, int64_t n, PadMode mode) {
-  if (i >= 0 && i < n) return i;
-  switch (mode) {
-    case PadMode::kConstant:
-      return -1;
-    case PadMode::kEdge:
-      return i < 0 ? 0 : n - 1;
-    case PadMode::kWrap:
-      return ((i % n) + n) % n;
-    case PadMode::kReflect: {
-      if (n == 1) return 0;
-      const int64_t period = 2 * (n - 1);
-      const int64_t m = ((i % period) + period) % period;
-      return m < n ? m : period - m;
-    }
-  }
-  return -1;
-}
-
 template <typename T>
 __global__ void pad_kernel(const T* __restrict__ src, T* __restrict__ dst, PadGeometry g,
                            int64_t count, const T* fill_device, T fill_value) {
@@ -289,7 +268,7 @@ __global__ void pad_kernel(const T* __restrict__ src, T* __restrict__ dst, PadGe
     for (int k = g.rank - 1; k >= 0; --k) {
       const int64_t c = rem % g.out_dims[k];
       rem /= g.out_dims[k];
-      const int64_t s = pad_source(c - g.pad_begin[k], g.kept[k], g.mode);
+      const int64_t s = kernels::pad_source_index(c - g.pad_begin[k], g.kept[k], g.mode);
       if (s < 0) {
         outside = true;
       } else {

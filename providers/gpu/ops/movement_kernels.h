@@ -6,13 +6,16 @@
 // there is nothing to do) and never synchronises. Element offsets are int64 (tensors may exceed
 // 2^31 elements); the kernels switch to 32-bit index arithmetic where every offset fits.
 //
-// This header is compiled by both nvcc and the host compiler: standard and CUDA headers only.
+// This header is compiled by both nvcc and the host compiler: standard and CUDA headers only, and
+// kernels/shape_ops.h, whose index arithmetic the device code shares with the CPU kernels.
 #pragma once
 
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <cstdint>
+
+#include "kernels/shape_ops.h"
 
 namespace aruntime::gpu {
 
@@ -64,7 +67,7 @@ cudaError_t gather_elements(const void* src, const void* indices, bool indices_i
 // Pad, per axis: output position o reads kept-input position o - pad_begin (the kept input is the
 // input without crop_begin leading elements and whatever the end crop drops), mapped back into
 // [0, kept) by the mode where it falls outside; constant mode writes the fill value there.
-enum class PadMode : int { kConstant = 0, kReflect = 1, kEdge = 2, kWrap = 3 };
+using kernels::PadMode;
 struct PadGeometry {
   int rank = 0;
   PadMode mode = PadMode::kConstant;

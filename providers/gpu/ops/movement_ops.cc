@@ -3,8 +3,9 @@
 // Concat, Split, Slice, Expand, Tile, DepthToSpace and SpaceToDepth are strided copies
 // (movement_kernels.h); Gather, GatherElements, Pad and Resize have kernels of their own.
 //
-// Semantics and validation mirror the CPU kernels (providers/cpu/ops/tensor_*.cc, resize_ops.cc),
-// run time errors included. Inputs that decide shapes (Reshape's shape, Slice's starts..., Pad's
+// Semantics and validation are the CPU kernels' own, run time errors included: both providers call
+// providers/common/movement_shapes.h for attributes and output shapes and kernels/shape_ops.h for
+// the index arithmetic. Inputs that decide shapes (Reshape's shape, Slice's starts..., Pad's
 // pads, Resize's scales or sizes...) are read in host memory: each kernel names them in
 // reads_input_on_host(), so the execution plan keeps them on the CPU (a constant initializer, a
 // feed, or a shape computed by host nodes such as Shape -> Gather -> Concat reaches the kernel
@@ -28,6 +29,7 @@
 #include "core/execution_provider.h"
 #include "kernels/broadcast.h"
 #include "kernels/copy.h"
+#include "providers/common/movement_shapes.h"
 #include "providers/gpu/ops/movement_kernels.h"
 #include "providers/gpu/ops/registrations.h"
 
@@ -51,16 +53,7 @@ std::string type_text(const Tensor& t) {
   return std::string(data_type_name(t.dtype())) + t.shape().to_string();
 }
 
-// A possibly negative axis normalised against `rank`, or the CPU kernels' error.
-int64_t checked_axis(const Node& node, int64_t axis, int64_t rank, const char* what) {
-  if (axis < -rank || axis >= rank) {
-    throw_error(ErrorCode::kRuntimeError,
-                node.describe() + ": " + what + " " + std::to_string(axis) +
-                    " is out of range for rank " + std::to_string(rank) + " (expected [" +
-                    std::to_string(-rank) + ", " + std::to_string(rank - 1) + "])");
-  }
-  return axis < 0 ? axis + rank : axis;
-}
+using movement::checked_axis;
 
 // Ranks beyond what the kernels' fixed-size geometry holds. The support checks decline such nodes
 // when the rank is known at load; this catches ranks only known at run time.
@@ -109,13 +102,7 @@ std::optional<std::vector<int64_t>> host_ints(const KernelContext& ctx, size_t i
                                               const char* what) {
   const Tensor* t = host_input(ctx, i, what);
   if (t == nullptr) return std::nullopt;
-  if ((t->dtype() != DataType::kInt64 && t->dtype() != DataType::kInt32) || t->rank() > 1) {
-    throw_error(ErrorCode::kRuntimeError,
-                ctx.node().describe() + ": input " + std::to_string(i) + " (" + what +
-                    ") must be a 1-D int64 or int32 tensor, got " + type_text(*t));
-  }
-  if (t->num_elements() == 0) return std::vector<int64_t>{};
-  return t->to_int64_vector();
+  return movement::int_list_values(ctx.node(), *t, i, what);
 }
 
 // As host_ints, for an input the op requires (the CPU kernels' error when it is omitted).
@@ -159,44 +146,6 @@ SupportCheck rank_check(size_t input = 0) {
 // ---- Views -------------------------------------------------------------------------------------
 
 // Reshape: 0 copies the input dim (or is a real 0 with allowzero, opset 14+), -1 is inferred.
-std::vector<int64_t> reshape_dims(const Node& node, const Shape& input,
-                                  const std::vector<int64_t>& requested, bool allow_zero) {
-  auto fail = [&](const std::string& why) {
-    throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot reshape input of shape " +
-                                              input.to_string() + " to requested shape " +
-                                              list_text(requested) + ": " + why);
-  };
-  std::vector<int64_t> dims(requested);
-  int64_t inferred = -1;
-  int64_t known = 1;
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (dims[i] == 0 && !allow_zero) {
-      if (i >= input.rank())
-        fail("dim " + std::to_string(i) + " is 0 but the input has no such dim");
-      dims[i] = input[i];
-    } else if (dims[i] == -1) {
-      if (inferred >= 0) fail("more than one -1");
-      inferred = static_cast<int64_t>(i);
-      continue;
-    } else if (dims[i] < -1) {
-      fail("negative dim " + std::to_string(dims[i]));
-    }
-    if (dims[i] != 0 && known > INT64_MAX / dims[i]) fail("too many elements");
-    known *= dims[i];
-  }
-  const int64_t total = input.num_elements();
-  if (inferred >= 0) {
-    if (known == 0) fail("the -1 dim cannot be inferred next to a 0 dim");
-    if (total % known != 0) {
-      fail(std::to_string(total) + " elements are not divisible by " + std::to_string(known));
-    }
-    dims[inferred] = total / known;
-  } else if (known != total) {
-    fail(std::to_string(total) + " elements cannot become " + std::to_string(known));
-  }
-  return dims;
-}
-
 class ReshapeKernel final : public GpuKernel {
  public:
   ReshapeKernel(const KernelInfo& info, GpuContextPtr context)
@@ -208,8 +157,8 @@ class ReshapeKernel final : public GpuKernel {
   void compute_on_device(KernelContext& ctx) const override {
     const Tensor& data = ctx.required_input(0);
     const std::vector<int64_t> requested = required_host_ints(ctx, 1, "shape");
-    ctx.set_output(
-        0, data.reshaped(Shape(reshape_dims(ctx.node(), data.shape(), requested, allow_zero_))));
+    ctx.set_output(0, data.reshaped(Shape(movement::reshape_dims(ctx.node(), data.shape(),
+                                                                 requested, allow_zero_))));
   }
 
  private:
@@ -224,17 +173,7 @@ class FlattenKernel final : public GpuKernel {
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    // The axis may equal the rank here (everything goes to the outer dim).
-    if (axis_ < -rank || axis_ > rank) {
-      throw_error(ErrorCode::kRuntimeError,
-                  ctx.node().describe() + ": axis " + std::to_string(axis_) +
-                      " is out of range for input of shape " + x.shape().to_string() +
-                      " (expected [" + std::to_string(-rank) + ", " + std::to_string(rank) + "])");
-    }
-    const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
-    ctx.set_output(0, x.reshaped(Shape{x.shape().size_from_to(0, axis),
-                                       x.shape().size_from_to(axis, x.rank())}));
+    ctx.set_output(0, x.reshaped(movement::flatten_shape(ctx.node(), x.shape(), axis_)));
   }
 
  private:
@@ -267,28 +206,9 @@ class SqueezeKernel final : public GpuKernel {
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   bool reads_input_on_host(size_t input) const override { return axes_.from_input() && input == 1; }
   void compute_on_device(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    const std::vector<int64_t> axes = axes_.axes(ctx);
-    std::vector<bool> remove(x.rank(), false);
-    if (axes.empty()) {
-      for (size_t d = 0; d < x.rank(); ++d) remove[d] = x.shape()[d] == 1;
-    }
-    for (int64_t a : axes) {
-      const int64_t axis = checked_axis(node, a, rank, "axis");
-      if (x.shape()[axis] != 1) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot squeeze axis " +
-                                                  std::to_string(a) + " of input shape " +
-                                                  x.shape().to_string() + ": its size is not 1");
-      }
-      remove[axis] = true;
-    }
-    std::vector<int64_t> dims;
-    for (size_t d = 0; d < x.rank(); ++d) {
-      if (!remove[d]) dims.push_back(x.shape()[d]);
-    }
-    ctx.set_output(0, x.reshaped(Shape(std::move(dims))));
+    ctx.set_output(
+        0, x.reshaped(Shape(movement::squeeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
   }
 
  private:
@@ -303,25 +223,9 @@ class UnsqueezeKernel final : public GpuKernel {
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   bool reads_input_on_host(size_t input) const override { return axes_.from_input() && input == 1; }
   void compute_on_device(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const std::vector<int64_t> axes = axes_.axes(ctx);
-    if (axes.empty())
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": axes are required");
-    const int64_t out_rank = static_cast<int64_t>(x.rank() + axes.size());
-    std::vector<bool> inserted(out_rank, false);
-    for (int64_t a : axes) {
-      const int64_t axis = checked_axis(node, a, out_rank, "axis");
-      if (inserted[axis]) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": axis " + std::to_string(a) +
-                                                  " is repeated in axes " + list_text(axes));
-      }
-      inserted[axis] = true;
-    }
-    std::vector<int64_t> dims(out_rank);
-    size_t next_input_dim = 0;
-    for (int64_t d = 0; d < out_rank; ++d) dims[d] = inserted[d] ? 1 : x.shape()[next_input_dim++];
-    ctx.set_output(0, x.reshaped(Shape(std::move(dims))));
+    ctx.set_output(
+        0, x.reshaped(Shape(movement::unsqueeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
   }
 
  private:
@@ -411,16 +315,7 @@ class TransposeKernel final : public GpuKernel {
       : GpuKernel(info, std::move(context)) {
     const Node& node = info.node();
     if (!node.has_attribute("perm")) return;
-    perm_ = node.attr_ints("perm");
-    std::vector<bool> seen(perm_.size(), false);
-    for (int64_t p : perm_) {
-      if (p < 0 || p >= static_cast<int64_t>(perm_.size()) || seen[p]) {
-        throw_error(ErrorCode::kInvalidModel, node.describe() + ": perm " + list_text(perm_) +
-                                                  " is not a permutation of 0.." +
-                                                  std::to_string(perm_.size() - 1));
-      }
-      seen[p] = true;
-    }
+    perm_ = movement::checked_perm(node, node.attr_ints("perm"));
     has_perm_ = true;
   }
 
@@ -430,16 +325,8 @@ class TransposeKernel final : public GpuKernel {
     const Tensor& x = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(x.rank());
     check_rank(ctx.node(), x.rank(), "input 0");
-    std::vector<int64_t> perm = perm_;
-    if (!has_perm_) {
-      perm.resize(rank);
-      for (int64_t d = 0; d < rank; ++d) perm[d] = rank - 1 - d;
-    } else if (static_cast<int64_t>(perm.size()) != rank) {
-      throw_error(ErrorCode::kRuntimeError,
-                  ctx.node().describe() + ": perm " + list_text(perm) + " has " +
-                      std::to_string(perm.size()) + " entries but the input shape " +
-                      x.shape().to_string() + " has rank " + std::to_string(rank));
-    }
+    const std::vector<int64_t> perm =
+        movement::transpose_perm(ctx.node(), has_perm_, perm_, x.shape());
     const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
     std::vector<int64_t> out_dims(rank), src_strides(rank);
     for (int64_t d = 0; d < rank; ++d) {
@@ -479,28 +366,9 @@ class ConcatKernel final : public GpuKernel {
       : GpuKernel(info, std::move(context)), axis_(info.node().attr_int("axis")) {}
 
   void compute_on_device(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& first = ctx.required_input(0);
     const int64_t rank = static_cast<int64_t>(first.rank());
-    if (rank == 0)
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": cannot concatenate scalars");
-    const int64_t axis = checked_axis(node, axis_, rank, "axis");
-    std::vector<int64_t> out_dims = first.shape().dims();
-    out_dims[axis] = 0;
-    for (size_t i = 0; i < ctx.num_inputs(); ++i) {
-      const Tensor& in = ctx.required_input(i);
-      bool compatible = in.dtype() == first.dtype() && in.rank() == first.rank();
-      for (int64_t d = 0; compatible && d < rank; ++d) {
-        compatible = d == axis || in.shape()[d] == first.shape()[d];
-      }
-      if (!compatible) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": input " + std::to_string(i) +
-                                                  " (" + type_text(in) +
-                                                  ") does not match input 0 (" + type_text(first) +
-                                                  ") outside axis " + std::to_string(axis));
-      }
-      out_dims[axis] += in.shape()[axis];
-    }
+    const auto [axis, out_dims] = movement::concat_plan(ctx, axis_);
     Tensor& out = ctx.allocate_output(0, Shape(out_dims), first.dtype());
     if (out.num_elements() == 0) return;
     const int64_t outer = out.shape().size_from_to(0, axis);
@@ -534,14 +402,7 @@ class SplitKernel final : public GpuKernel {
         axis_(info.node().attr_int("axis", 0)) {
     const Node& node = info.node();
     if (opset_ < 13) split_attr_ = node.attr_ints("split", {});
-    if (opset_ >= 18 && node.has_attribute("num_outputs")) {
-      const int64_t n = node.attr_int("num_outputs");
-      if (n != static_cast<int64_t>(info.num_outputs())) {
-        throw_error(ErrorCode::kInvalidModel, node.describe() + ": num_outputs is " +
-                                                  std::to_string(n) + " but the node has " +
-                                                  std::to_string(info.num_outputs()) + " outputs");
-      }
-    }
+    movement::check_split_outputs(node, opset_, info.num_outputs());
   }
 
   bool reads_input_on_host(size_t input) const override { return opset_ >= 13 && input == 1; }
@@ -551,33 +412,9 @@ class SplitKernel final : public GpuKernel {
     const int64_t axis = checked_axis(node, axis_, static_cast<int64_t>(x.rank()), "axis");
     const int64_t dim = x.shape()[axis];
     const int64_t n = static_cast<int64_t>(ctx.num_outputs());
-    std::vector<int64_t> sizes =
-        opset_ < 13 ? split_attr_ : host_ints(ctx, 1, "split").value_or(std::vector<int64_t>{});
-    if (sizes.empty()) {
-      if (dim % n == 0) {
-        sizes.assign(n, dim / n);
-      } else if (opset_ >= 18) {
-        sizes.assign(n, dim / n + 1);
-        sizes.back() = dim - (dim / n + 1) * (n - 1);
-      } else {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": axis " + std::to_string(axis) +
-                                                  " of size " + std::to_string(dim) +
-                                                  " cannot be split evenly into " +
-                                                  std::to_string(n) + " outputs");
-      }
-    }
-    int64_t total = 0;
-    bool valid = static_cast<int64_t>(sizes.size()) == n;
-    for (int64_t s : sizes) {
-      valid = valid && s >= 0;
-      total += s;
-    }
-    if (!valid || total != dim) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": split sizes " + list_text(sizes) + " do not divide axis " +
-                      std::to_string(axis) + " of input shape " + x.shape().to_string() + " into " +
-                      std::to_string(n) + " non-negative parts");
-    }
+    const std::vector<int64_t> sizes = movement::split_sizes(
+        node, opset_, x.shape(), axis, n,
+        opset_ < 13 ? split_attr_ : host_ints(ctx, 1, "split").value_or(std::vector<int64_t>{}));
     const int64_t outer = x.shape().size_from_to(0, axis);
     const int64_t inner = x.shape().size_from_to(axis + 1, x.rank());
     int64_t offset = 0;
@@ -605,36 +442,6 @@ class SplitKernel final : public GpuKernel {
 
 // ---- Slice -------------------------------------------------------------------------------------
 
-struct AxisSlice {
-  int64_t start;
-  int64_t step;
-  int64_t count;
-};
-
-// Python's slice.indices(): negative start/end count from the end, then clamp to the axis (to
-// [-1, dim-1] when stepping backwards).
-AxisSlice resolve_slice(int64_t start, int64_t end, int64_t step, int64_t dim) {
-  auto adjust = [&](int64_t v) {
-    if (v < 0) {
-      v += dim;
-      if (v < 0) v = step < 0 ? -1 : 0;
-    } else if (v >= dim) {
-      v = step < 0 ? dim - 1 : dim;
-    }
-    return v;
-  };
-  start = adjust(start);
-  end = adjust(end);
-  int64_t count = 0;
-  if (step > 0) {
-    if (start < end) count = (end - start - 1) / step + 1;
-  } else {
-    const int64_t back_step = step == INT64_MIN ? INT64_MAX : -step;
-    if (end < start) count = (start - end - 1) / back_step + 1;
-  }
-  return {start, step, count};
-}
-
 // Slice: starts/ends/axes are attributes in opsets 1-9 (no steps), inputs from 10 (read on the
 // host every run).
 class SliceKernel final : public GpuKernel {
@@ -655,7 +462,6 @@ class SliceKernel final : public GpuKernel {
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
     std::vector<int64_t> starts = starts_, ends = ends_, axes = axes_, steps;
     if (from_inputs_) {
       starts = required_host_ints(ctx, 1, "starts");
@@ -664,47 +470,14 @@ class SliceKernel final : public GpuKernel {
       steps = host_ints(ctx, 4, "steps").value_or(std::vector<int64_t>{});
     }
     check_rank(node, x.rank(), "input 0");
-    if (axes.empty()) {
-      for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-    }
-    if (steps.empty()) steps.assign(starts.size(), 1);
-    if (ends.size() != starts.size() || axes.size() != starts.size() ||
-        steps.size() != starts.size()) {
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": starts " + list_text(starts) +
-                                                ", ends " + list_text(ends) + ", axes " +
-                                                list_text(axes) + " and steps " + list_text(steps) +
-                                                " must have the same length");
-    }
-    std::vector<AxisSlice> slices(rank);
-    for (int64_t d = 0; d < rank; ++d) slices[d] = {0, 1, x.shape()[d]};
-    std::vector<bool> seen(rank, false);
-    for (size_t i = 0; i < starts.size(); ++i) {
-      const int64_t axis = checked_axis(node, axes[i], rank, "axis");
-      if (seen[axis]) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": axis " +
-                                                  std::to_string(axes[i]) +
-                                                  " appears twice in axes " + list_text(axes));
-      }
-      seen[axis] = true;
-      if (steps[i] == 0) {
-        throw_error(ErrorCode::kRuntimeError,
-                    node.describe() + ": step for axis " + std::to_string(axes[i]) + " is 0");
-      }
-      slices[axis] = resolve_slice(starts[i], ends[i], steps[i], x.shape()[axis]);
-    }
-    const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
-    std::vector<int64_t> out_dims(rank), src_strides(rank);
-    int64_t offset = 0;
-    for (int64_t d = 0; d < rank; ++d) {
-      out_dims[d] = slices[d].count;
-      src_strides[d] = in_strides[d] * slices[d].step;
-      if (slices[d].count > 0) offset += slices[d].start * in_strides[d];
-    }
-    Tensor& out = ctx.allocate_output(0, Shape(out_dims), x.dtype());
+    const std::vector<kernels::AxisSlice> slices =
+        movement::slice_plan(node, x.shape(), starts, ends, std::move(axes), std::move(steps));
+    const kernels::StridedView view = kernels::slice_view(x.shape().dims(), slices);
+    Tensor& out = ctx.allocate_output(0, Shape(view.dims), x.dtype());
     if (out.num_elements() == 0) return;
-    ARUNTIME_CUDA_CHECK(copy_strided(element_at(device_data(ctx, x, "input 0"), offset, x.dtype()),
-                                     out.raw_data(), element_size(x.dtype()),
-                                     copy_into_contiguous(out_dims, src_strides), stream()));
+    ARUNTIME_CUDA_CHECK(copy_strided(
+        element_at(device_data(ctx, x, "input 0"), view.offset, x.dtype()), out.raw_data(),
+        element_size(x.dtype()), copy_into_contiguous(view.dims, view.src_strides), stream()));
   }
 
  private:
@@ -722,14 +495,6 @@ std::optional<std::vector<int64_t>> constant_indices(const KernelInfo& info) {
   return t->to_int64_vector();
 }
 
-void check_index_type(const Node& node, const Tensor& indices) {
-  if (indices.dtype() != DataType::kInt64 && indices.dtype() != DataType::kInt32) {
-    throw_error(ErrorCode::kRuntimeError, node.describe() +
-                                              ": indices must be int32 or int64, got " +
-                                              std::string(data_type_name(indices.dtype())));
-  }
-}
-
 class GatherKernel final : public GpuKernel {
  public:
   GatherKernel(const KernelInfo& info, GpuContextPtr context)
@@ -741,28 +506,15 @@ class GatherKernel final : public GpuKernel {
     const Node& node = ctx.node();
     const Tensor& data = ctx.required_input(0);
     const Tensor& indices = ctx.required_input(1);
-    check_index_type(node, indices);
+    movement::check_gather_inputs(node, data, indices);
     const int64_t rank = static_cast<int64_t>(data.rank());
-    if (rank == 0)
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": data must have rank >= 1");
     const int64_t axis = checked_axis(node, axis_, rank, "axis");
     const int64_t dim = data.shape()[axis];
     if (constant_indices_) {
-      for (size_t i = 0; i < constant_indices_->size(); ++i) {
-        const int64_t idx = (*constant_indices_)[i];
-        if (idx < -dim || idx >= dim) {
-          throw_error(ErrorCode::kRuntimeError,
-                      node.describe() + ": index " + std::to_string(idx) + " (flat position " +
-                          std::to_string(i) + " of indices " + indices.shape().to_string() +
-                          ") is out of range [" + std::to_string(-dim) + ", " +
-                          std::to_string(dim - 1) + "] for axis " + std::to_string(axis) +
-                          " of data shape " + data.shape().to_string());
-        }
-      }
+      movement::check_gather_indices(node, *constant_indices_, indices.shape(), data.shape(), axis);
     }
-    std::vector<int64_t> out_dims(data.shape().dims().begin(), data.shape().dims().begin() + axis);
-    for (int64_t d : indices.shape().dims()) out_dims.push_back(d);
-    for (int64_t d = axis + 1; d < rank; ++d) out_dims.push_back(data.shape()[d]);
+    std::vector<int64_t> out_dims =
+        movement::gather_output_dims(data.shape(), indices.shape(), axis);
     Tensor& out = ctx.allocate_output(0, Shape(std::move(out_dims)), data.dtype());
     if (out.num_elements() == 0) return;
     ARUNTIME_CUDA_CHECK(gather(device_data(ctx, data, "data"), device_data(ctx, indices, "indices"),
@@ -788,10 +540,8 @@ class GatherElementsKernel final : public GpuKernel {
     const Node& node = ctx.node();
     const Tensor& data = ctx.required_input(0);
     const Tensor& indices = ctx.required_input(1);
-    check_index_type(node, indices);
+    movement::check_gather_inputs(node, data, indices);
     const int64_t rank = static_cast<int64_t>(data.rank());
-    if (rank == 0)
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": data must have rank >= 1");
     check_rank(node, data.rank(), "data");
     const int64_t axis = checked_axis(node, axis_, rank, "axis");
     bool fits = indices.rank() == data.rank();
@@ -852,32 +602,15 @@ class ExpandKernel final : public GpuKernel {
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const std::vector<int64_t> requested = required_host_ints(ctx, 1, "shape");
-    for (int64_t d : requested) {
-      if (d < 0) {
-        throw_error(ErrorCode::kRuntimeError, node.describe() + ": shape " + list_text(requested) +
-                                                  " has a negative dimension");
-      }
-    }
-    const std::optional<Shape> out_shape = kernels::broadcast_shapes(x.shape(), Shape(requested));
-    if (!out_shape) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": input shape " + x.shape().to_string() +
-                      " cannot be broadcast to shape " + list_text(requested));
-    }
-    check_rank(node, out_shape->rank(), "the output");
-    Tensor& out = ctx.allocate_output(0, *out_shape, x.dtype());
+    const Shape out_shape =
+        movement::expand_shape(node, x.shape(), required_host_ints(ctx, 1, "shape"));
+    check_rank(node, out_shape.rank(), "the output");
+    Tensor& out = ctx.allocate_output(0, out_shape, x.dtype());
     if (out.num_elements() == 0) return;
-    const std::vector<int64_t> out_dims = out_shape->dims();
-    const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
-    const size_t lead = out_dims.size() - x.rank();
-    std::vector<int64_t> src_strides(out_dims.size(), 0);
-    for (size_t d = lead; d < out_dims.size(); ++d) {
-      if (x.shape()[d - lead] != 1) src_strides[d] = in_strides[d - lead];
-    }
+    const kernels::StridedView view = kernels::expand_view(x.shape().dims(), out_shape.dims());
     ARUNTIME_CUDA_CHECK(copy_strided(device_data(ctx, x, "input 0"), out.raw_data(),
                                      element_size(x.dtype()),
-                                     copy_into_contiguous(out_dims, src_strides), stream()));
+                                     copy_into_contiguous(view.dims, view.src_strides), stream()));
   }
 };
 
@@ -892,59 +625,28 @@ class TileKernel final : public GpuKernel {
     const Tensor& x = ctx.required_input(0);
     const std::vector<int64_t> repeats = required_host_ints(ctx, 1, "repeats");
     check_rank(node, x.rank(), "input 0");
-    bool valid = repeats.size() == x.rank();
-    for (size_t d = 0; valid && d < repeats.size(); ++d) {
-      const int64_t dim = x.shape()[d];
-      valid = repeats[d] >= 0 && (dim == 0 || repeats[d] <= INT64_MAX / dim);
-    }
-    if (!valid) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": repeats " + list_text(repeats) + " must hold " +
-                      std::to_string(x.rank()) +
-                      " non-negative values whose products with input shape " +
-                      x.shape().to_string() + " fit in int64");
-    }
-    std::vector<int64_t> out_dims(x.rank()), view_dims, src_strides;
-    const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
-    for (size_t d = 0; d < x.rank(); ++d) {
-      out_dims[d] = repeats[d] * x.shape()[d];
-      view_dims.insert(view_dims.end(), {repeats[d], x.shape()[d]});
-      src_strides.insert(src_strides.end(), {0, in_strides[d]});
-    }
+    movement::check_tile_repeats(node, x.shape(), repeats);
+    std::vector<int64_t> out_dims(x.rank());
+    for (size_t d = 0; d < x.rank(); ++d) out_dims[d] = repeats[d] * x.shape()[d];
     Tensor& out = ctx.allocate_output(0, Shape(out_dims), x.dtype());
     if (out.num_elements() == 0) return;
+    const kernels::StridedView view = kernels::tile_view(x.shape().dims(), repeats);
     ARUNTIME_CUDA_CHECK(copy_strided(device_data(ctx, x, "input 0"), out.raw_data(),
                                      element_size(x.dtype()),
-                                     copy_into_contiguous(view_dims, src_strides), stream()));
+                                     copy_into_contiguous(view.dims, view.src_strides), stream()));
   }
 };
 
 // ---- DepthToSpace / SpaceToDepth ---------------------------------------------------------------
 
-int64_t read_blocksize(const Node& node) {
-  const int64_t b = node.attr_int("blocksize");
-  if (b < 1) {
-    throw_error(ErrorCode::kInvalidModel,
-                node.describe() + ": blocksize must be positive, got " + std::to_string(b));
-  }
-  return b;
-}
-
-void check_4d(const Node& node, const Tensor& x) {
-  if (x.rank() != 4) {
-    throw_error(ErrorCode::kRuntimeError,
-                node.describe() + ": input must be 4-D [N,C,H,W], got " + x.shape().to_string());
-  }
-}
-
-// Output of a transpose of `x` viewed as `view_dims` by `perm`, written to `out` (contiguous).
+// Output of a transpose of `x` viewed as `view.dims` by `view.perm`, written to `out` (contiguous).
 void transpose_view(KernelContext& ctx, cudaStream_t stream, const Tensor& x,
-                    const std::vector<int64_t>& view_dims, const std::vector<int64_t>& perm,
-                    Tensor& out) {
-  const std::vector<int64_t> view_strides = kernels::contiguous_strides(view_dims);
+                    const kernels::TransposeView& view, Tensor& out) {
+  const std::vector<int64_t> view_strides = kernels::contiguous_strides(view.dims);
+  const std::vector<int64_t>& perm = view.perm;
   std::vector<int64_t> out_dims(perm.size()), src_strides(perm.size());
   for (size_t d = 0; d < perm.size(); ++d) {
-    out_dims[d] = view_dims[perm[d]];
+    out_dims[d] = view.dims[perm[d]];
     src_strides[d] = view_strides[perm[d]];
   }
   ARUNTIME_CUDA_CHECK(copy_strided(device_data(ctx, x, "input 0"), out.raw_data(),
@@ -956,35 +658,17 @@ void transpose_view(KernelContext& ctx, cudaStream_t stream, const Tensor& x,
 class DepthToSpaceKernel final : public GpuKernel {
  public:
   DepthToSpaceKernel(const KernelInfo& info, GpuContextPtr context)
-      : GpuKernel(info, std::move(context)), blocksize_(read_blocksize(info.node())) {
-    const std::string mode = info.opset() >= 11 ? info.node().attr_string("mode", "DCR") : "DCR";
-    if (mode != "DCR" && mode != "CRD") {
-      throw_error(ErrorCode::kInvalidModel,
-                  info.node().describe() + ": mode '" + mode + "' is not DCR or CRD");
-    }
-    crd_ = mode == "CRD";
-  }
+      : GpuKernel(info, std::move(context)),
+        blocksize_(movement::read_blocksize(info.node())),
+        crd_(movement::depth_to_space_is_crd(info.node(), info.opset())) {}
 
   void compute_on_device(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    check_4d(node, x);
-    const int64_t b = blocksize_;
-    const int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-    if (c % b != 0 || (c / b) % b != 0) {
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": channels " + std::to_string(c) +
-                                                " of input shape " + x.shape().to_string() +
-                                                " are not divisible by blocksize^2 (blocksize " +
-                                                std::to_string(b) + ")");
-    }
-    const int64_t oc = c / b / b;
-    Tensor& out = ctx.allocate_output(0, Shape{n, oc, h * b, w * b}, x.dtype());
+    const Shape out_shape = movement::depth_to_space_shape(ctx.node(), x.shape(), blocksize_);
+    Tensor& out = ctx.allocate_output(0, out_shape, x.dtype());
     if (out.num_elements() == 0) return;
-    const std::vector<int64_t> dims =
-        crd_ ? std::vector<int64_t>{n, oc, b, b, h, w} : std::vector<int64_t>{n, b, b, oc, h, w};
-    const std::vector<int64_t> perm =
-        crd_ ? std::vector<int64_t>{0, 1, 4, 2, 5, 3} : std::vector<int64_t>{0, 3, 4, 1, 5, 2};
-    transpose_view(ctx, stream(), x, dims, perm, out);
+    transpose_view(ctx, stream(), x,
+                   kernels::depth_to_space_view(x.shape().dims(), blocksize_, crd_), out);
   }
 
  private:
@@ -996,22 +680,15 @@ class DepthToSpaceKernel final : public GpuKernel {
 class SpaceToDepthKernel final : public GpuKernel {
  public:
   SpaceToDepthKernel(const KernelInfo& info, GpuContextPtr context)
-      : GpuKernel(info, std::move(context)), blocksize_(read_blocksize(info.node())) {}
+      : GpuKernel(info, std::move(context)), blocksize_(movement::read_blocksize(info.node())) {}
 
   void compute_on_device(KernelContext& ctx) const override {
-    const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    check_4d(node, x);
-    const int64_t b = blocksize_;
-    const int64_t n = x.shape()[0], c = x.shape()[1], h = x.shape()[2], w = x.shape()[3];
-    if (h % b != 0 || w % b != 0) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": spatial dims of input shape " + x.shape().to_string() +
-                      " are not divisible by blocksize " + std::to_string(b));
-    }
-    Tensor& out = ctx.allocate_output(0, Shape{n, c * b * b, h / b, w / b}, x.dtype());
+    const Shape out_shape = movement::space_to_depth_shape(ctx.node(), x.shape(), blocksize_);
+    Tensor& out = ctx.allocate_output(0, out_shape, x.dtype());
     if (out.num_elements() == 0) return;
-    transpose_view(ctx, stream(), x, {n, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4}, out);
+    transpose_view(ctx, stream(), x, kernels::space_to_depth_view(x.shape().dims(), blocksize_),
+                   out);
   }
 
  private:
@@ -1047,21 +724,7 @@ class PadKernel final : public GpuKernel {
   PadKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), opset_(info.opset()) {
     const Node& node = info.node();
-    const std::string mode = node.attr_string("mode", "constant");
-    if (mode == "constant") {
-      mode_ = PadMode::kConstant;
-    } else if (mode == "reflect") {
-      mode_ = PadMode::kReflect;
-    } else if (mode == "edge") {
-      mode_ = PadMode::kEdge;
-    } else if (mode == "wrap" && opset_ >= 19) {
-      mode_ = PadMode::kWrap;
-    } else {
-      throw_error(ErrorCode::kInvalidModel,
-                  node.describe() + ": mode '" + mode + "' is not supported at opset " +
-                      std::to_string(opset_) + " (constant, reflect, edge" +
-                      (opset_ >= 19 ? ", wrap" : "") + ")");
-    }
+    mode_ = movement::read_pad_mode(node, opset_);
     if (opset_ < 11) {
       pads_attr_ = node.attr_ints("pads");
       value_attr_ = node.attr_float("value", 0.0f);
@@ -1078,53 +741,22 @@ class PadKernel final : public GpuKernel {
     const int64_t rank = static_cast<int64_t>(x.rank());
     const std::vector<int64_t> pads = opset_ < 11 ? pads_attr_ : required_host_ints(ctx, 1, "pads");
     check_rank(node, x.rank(), "input 0");
-    std::vector<int64_t> axes;
-    if (opset_ >= 18 && ctx.input(3) != nullptr) {
-      const std::vector<int64_t> given = *host_ints(ctx, 3, "axes");
-      for (int64_t a : given) axes.push_back(checked_axis(node, a, rank, "axis"));
-    } else {
-      for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
-    }
-    const size_t num_axes = axes.size();
-    if (pads.size() != 2 * num_axes) {
-      throw_error(ErrorCode::kRuntimeError, node.describe() + ": pads " + list_text(pads) +
-                                                " should have " + std::to_string(2 * num_axes) +
-                                                " values (begin and end for " +
-                                                std::to_string(num_axes) + " axes of input shape " +
-                                                x.shape().to_string() + ")");
-    }
-    std::vector<int64_t> begin(rank, 0), end(rank, 0);
-    for (size_t i = 0; i < num_axes; ++i) {
-      begin[axes[i]] = pads[i];
-      end[axes[i]] = pads[num_axes + i];
-    }
+    std::optional<std::vector<int64_t>> axes;
+    if (opset_ >= 18) axes = host_ints(ctx, 3, "axes");
+    const std::vector<movement::PadAxis> plan =
+        movement::pad_plan(node, x.shape(), mode_, pads, axes ? &*axes : nullptr);
     PadGeometry g;
     g.rank = static_cast<int>(rank);
     g.mode = mode_;
     const std::vector<int64_t> in_strides = kernels::contiguous_strides(x.shape().dims());
     std::vector<int64_t> out_dims(rank);
     for (int64_t d = 0; d < rank; ++d) {
-      const int64_t crop_begin = std::max<int64_t>(0, -begin[d]);
-      const int64_t crop_end = std::max<int64_t>(0, -end[d]);
-      const int64_t kept = x.shape()[d] - crop_begin - crop_end;
-      const int64_t pad_begin = std::max<int64_t>(0, begin[d]);
-      const int64_t pad_end = std::max<int64_t>(0, end[d]);
-      if (kept < 0) {
-        throw_error(ErrorCode::kRuntimeError,
-                    node.describe() + ": pads " + list_text(pads) + " crop more than the " +
-                        std::to_string(x.shape()[d]) + " elements of axis " + std::to_string(d));
-      }
-      if (kept == 0 && mode_ != PadMode::kConstant && pad_begin + pad_end > 0) {
-        throw_error(ErrorCode::kRuntimeError,
-                    node.describe() + ": cannot pad empty axis " + std::to_string(d) +
-                        " of input shape " + x.shape().to_string() + " in a non-constant mode");
-      }
-      out_dims[d] = kept + pad_begin + pad_end;
+      out_dims[d] = plan[d].output_size();
       g.out_dims[d] = out_dims[d];
       g.src_strides[d] = in_strides[d];
-      g.pad_begin[d] = pad_begin;
-      g.crop_begin[d] = crop_begin;
-      g.kept[d] = kept;
+      g.pad_begin[d] = plan[d].pad_begin;
+      g.crop_begin[d] = plan[d].crop_begin;
+      g.kept[d] = plan[d].kept;
     }
     // The constant: the attribute before opset 11; from 11 input 2 (first element, on the
     // device) when given and non-empty, else zero.
@@ -1173,12 +805,44 @@ std::string resize_unsupported_reason(const Node& node, int64_t opset) {
   return "";
 }
 
-enum class AspectPolicy { kStretch, kNotLarger, kNotSmaller };
+// The device kernel's names for what it does of kernels::ResizeOptions (resize_unsupported_reason
+// declines the rest before the options are read).
+ResizeTransform device_transform(kernels::CoordinateTransform transform) {
+  switch (transform) {
+    case kernels::CoordinateTransform::kHalfPixel:
+      return ResizeTransform::kHalfPixel;
+    case kernels::CoordinateTransform::kHalfPixelSymmetric:
+      return ResizeTransform::kHalfPixelSymmetric;
+    case kernels::CoordinateTransform::kPytorchHalfPixel:
+      return ResizeTransform::kPytorchHalfPixel;
+    case kernels::CoordinateTransform::kAlignCorners:
+      return ResizeTransform::kAlignCorners;
+    case kernels::CoordinateTransform::kAsymmetric:
+      return ResizeTransform::kAsymmetric;
+    case kernels::CoordinateTransform::kTfHalfPixelForNn:
+      return ResizeTransform::kTfHalfPixelForNn;
+    case kernels::CoordinateTransform::kTfCropAndResize:
+      break;
+  }
+  throw_error(
+      ErrorCode::kNotImplemented,
+      "Resize: coordinate_transformation_mode 'tf_crop_and_resize' is not supported on the GPU");
+}
 
-[[noreturn]] void bad_attribute(const Node& node, const std::string& name, const std::string& value,
-                                const std::string& expected) {
-  throw_error(ErrorCode::kInvalidModel, node.describe() + ": attribute " + name + " is '" + value +
-                                            "', expected " + expected);
+ResizeRounding device_rounding(kernels::NearestRounding rounding) {
+  switch (rounding) {
+    case kernels::NearestRounding::kRoundPreferFloor:
+      return ResizeRounding::kRoundPreferFloor;
+    case kernels::NearestRounding::kRoundPreferCeil:
+      return ResizeRounding::kRoundPreferCeil;
+    case kernels::NearestRounding::kFloor:
+      return ResizeRounding::kFloor;
+    case kernels::NearestRounding::kCeil:
+      return ResizeRounding::kCeil;
+    case kernels::NearestRounding::kSimple:
+      return ResizeRounding::kSimple;
+  }
+  return ResizeRounding::kRoundPreferFloor;
 }
 
 std::optional<ResizeElement> resize_element(DataType type) {
@@ -1215,67 +879,10 @@ class ResizeKernel final : public GpuKernel {
     if (!unsupported.empty()) {
       throw_error(ErrorCode::kNotImplemented, node.describe() + ": " + unsupported);
     }
-    const std::string mode = node.attr_string("mode", "nearest");
-    if (mode == "nearest") {
-      linear_ = false;
-    } else if (mode == "linear" || (opset_ == 10 && mode == "bilinear")) {
-      linear_ = true;
-    } else {
-      bad_attribute(node, "mode", mode,
-                    opset_ >= 11 ? "nearest, linear or cubic" : "nearest or linear");
-    }
-    if (opset_ == 10) {
-      transform_ = ResizeTransform::kAsymmetric;
-      rounding_ = ResizeRounding::kSimple;
-    } else {
-      const std::string transform =
-          node.attr_string("coordinate_transformation_mode", "half_pixel");
-      if (transform == "half_pixel") {
-        transform_ = ResizeTransform::kHalfPixel;
-      } else if (transform == "half_pixel_symmetric") {
-        transform_ = ResizeTransform::kHalfPixelSymmetric;
-      } else if (transform == "pytorch_half_pixel") {
-        transform_ = ResizeTransform::kPytorchHalfPixel;
-      } else if (transform == "align_corners") {
-        transform_ = ResizeTransform::kAlignCorners;
-      } else if (transform == "asymmetric") {
-        transform_ = ResizeTransform::kAsymmetric;
-      } else if (transform == "tf_half_pixel_for_nn") {
-        transform_ = ResizeTransform::kTfHalfPixelForNn;
-      } else {
-        bad_attribute(node, "coordinate_transformation_mode", transform,
-                      "half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, "
-                      "asymmetric, tf_half_pixel_for_nn or tf_crop_and_resize");
-      }
-      const std::string rounding = node.attr_string("nearest_mode", "round_prefer_floor");
-      if (rounding == "round_prefer_floor") {
-        rounding_ = ResizeRounding::kRoundPreferFloor;
-      } else if (rounding == "round_prefer_ceil") {
-        rounding_ = ResizeRounding::kRoundPreferCeil;
-      } else if (rounding == "floor") {
-        rounding_ = ResizeRounding::kFloor;
-      } else if (rounding == "ceil") {
-        rounding_ = ResizeRounding::kCeil;
-      } else {
-        bad_attribute(node, "nearest_mode", rounding,
-                      "round_prefer_floor, round_prefer_ceil, floor or ceil");
-      }
-      exclude_outside_ = node.attr_int("exclude_outside", 0) != 0;
-    }
-    if (opset_ >= 18) {
-      axes_ = node.attr_ints("axes", {});
-      const std::string policy = node.attr_string("keep_aspect_ratio_policy", "stretch");
-      if (policy == "stretch") {
-        policy_ = AspectPolicy::kStretch;
-      } else if (policy == "not_larger") {
-        policy_ = AspectPolicy::kNotLarger;
-      } else if (policy == "not_smaller") {
-        policy_ = AspectPolicy::kNotSmaller;
-      } else {
-        bad_attribute(node, "keep_aspect_ratio_policy", policy,
-                      "stretch, not_larger or not_smaller");
-      }
-    }
+    attributes_ = movement::read_resize_attributes(node, opset_);
+    linear_ = attributes_.options.mode == kernels::ResizeMode::kLinear;
+    transform_ = device_transform(attributes_.options.transform);
+    rounding_ = device_rounding(attributes_.options.rounding);
   }
 
   // roi, scales and sizes (Resize-10: scales). The kernel never reads roi, which only
@@ -1290,11 +897,7 @@ class ResizeKernel final : public GpuKernel {
     for (size_t d = 0; d < x.rank(); ++d) out_dims[d] = g.axes[d].output_size;
     Tensor& y = ctx.allocate_output(0, Shape(out_dims), x.dtype());
     if (y.num_elements() == 0) return;
-    if (x.num_elements() == 0) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": cannot resize the empty input " + x.shape().to_string() +
-                      " to " + y.shape().to_string());
-    }
+    movement::check_resize_source(node, x.shape(), y.shape());
     const void* src = device_data(ctx, x, "input 0");
     if (!linear_) {
       ARUNTIME_CUDA_CHECK(resize_nearest(src, y.raw_data(), element_size(x.dtype()), g,
@@ -1315,46 +918,11 @@ class ResizeKernel final : public GpuKernel {
   // axes, scales or sizes (read on the host) and the aspect-ratio policy, with its errors.
   ResizeGeometry plan(const KernelContext& ctx, const Tensor& x) const {
     const Node& node = ctx.node();
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    std::vector<size_t> axes;
-    if (axes_.empty()) {
-      for (int64_t d = 0; d < rank; ++d) axes.push_back(static_cast<size_t>(d));
-    } else {
-      std::vector<bool> seen(x.rank(), false);
-      for (int64_t a : axes_) {
-        if (a < -rank || a >= rank) {
-          throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axes " + list_text(axes_) +
-                                                       " are out of range for input of shape " +
-                                                       x.shape().to_string());
-        }
-        const size_t d = static_cast<size_t>(a < 0 ? a + rank : a);
-        if (seen[d]) {
-          throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axes " + list_text(axes_) +
-                                                       " repeat axis " + std::to_string(d));
-        }
-        seen[d] = true;
-        axes.push_back(d);
-      }
-    }
-    const size_t n_axes = axes.size();
-    auto present = [](const Tensor* t) { return t != nullptr && t->num_elements() > 0; };
+    const std::vector<size_t> axes = movement::resize_axes(node, x.shape(), attributes_.axes);
     const Tensor* scales = host_input(ctx, opset_ >= 11 ? 2 : 1, "scales");
     const Tensor* sizes = opset_ >= 11 ? host_input(ctx, 3, "sizes") : nullptr;
-    if (present(scales) == present(sizes)) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": exactly one of scales and sizes must be given (non-empty)");
-    }
-    ResizeGeometry g;
-    g.rank = static_cast<int>(rank);
-    g.transform = transform_;
-    g.rounding = rounding_;
-    g.exclude_outside = exclude_outside_;
-    for (int64_t d = 0; d < rank; ++d) {
-      g.axes[d].input_size = x.shape()[d];
-      g.axes[d].output_size = x.shape()[d];
-      g.axes[d].scale = 1.0;
-    }
-    if (present(scales)) {
+    std::vector<kernels::ResizeAxis> params;
+    if (movement::resize_by_scales(node, scales, sizes)) {
       // The registration takes float32 scales only.
       if (scales->dtype() != DataType::kFloat32) {
         throw_error(ErrorCode::kInvalidArgument, node.describe() +
@@ -1362,88 +930,29 @@ class ResizeKernel final : public GpuKernel {
                                                      std::string(data_type_name(scales->dtype())));
       }
       const float* values = scales->data<float>();
-      const size_t count = static_cast<size_t>(scales->num_elements());
-      if (count != n_axes) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": scales has " +
-                                                     std::to_string(count) + " values, expected " +
-                                                     std::to_string(n_axes));
-      }
-      for (size_t i = 0; i < n_axes; ++i) {
-        const double s = values[i];
-        if (!(s > 0) || !std::isfinite(s)) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": scales[" + std::to_string(i) +
-                          "] = " + std::to_string(s) + " must be positive");
-        }
-        ResizeAxisGeometry& a = g.axes[axes[i]];
-        a.scale = s;
-        const double target = std::floor(s * static_cast<double>(a.input_size));
-        if (target > 9.0e15) {
-          throw_error(ErrorCode::kInvalidArgument,
-                      node.describe() + ": scales[" + std::to_string(i) + "] is too large");
-        }
-        a.output_size = static_cast<int64_t>(target);
-      }
-      return g;
-    }
-    if (sizes->dtype() != DataType::kInt64) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": sizes must be int64, got " +
-                                                   std::string(data_type_name(sizes->dtype())));
-    }
-    const std::vector<int64_t> size_values = sizes->to_int64_vector();
-    if (size_values.size() != n_axes) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": sizes has " +
-                                                   std::to_string(size_values.size()) +
-                                                   " values, expected " + std::to_string(n_axes));
-    }
-    for (size_t i = 0; i < n_axes; ++i) {
-      if (size_values[i] < 0 || (size_values[i] > 0 && x.shape()[axes[i]] == 0)) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": sizes " + list_text(size_values) +
-                        " cannot be produced from input of shape " + x.shape().to_string());
-      }
-    }
-    if (policy_ == AspectPolicy::kStretch) {
-      for (size_t i = 0; i < n_axes; ++i) {
-        ResizeAxisGeometry& a = g.axes[axes[i]];
-        a.output_size = size_values[i];
-        a.scale = a.input_size > 0
-                      ? static_cast<double>(size_values[i]) / static_cast<double>(a.input_size)
-                      : 1.0;
-      }
+      params = movement::resize_from_scales(
+          node, x.shape(), axes, std::vector<double>(values, values + scales->num_elements()));
     } else {
-      // One scale for all resized axes, the smallest (not_larger) or largest (not_smaller).
-      double scale =
-          policy_ == AspectPolicy::kNotLarger ? std::numeric_limits<double>::infinity() : 0.0;
-      for (size_t i = 0; i < n_axes; ++i) {
-        const double r = static_cast<double>(size_values[i]) /
-                         static_cast<double>(std::max<int64_t>(x.shape()[axes[i]], 1));
-        scale = policy_ == AspectPolicy::kNotLarger ? std::min(scale, r) : std::max(scale, r);
-      }
-      for (size_t i = 0; i < n_axes; ++i) {
-        ResizeAxisGeometry& a = g.axes[axes[i]];
-        a.scale = scale;
-        a.output_size = static_cast<int64_t>(
-            std::floor(scale * static_cast<double>(a.input_size) + 0.5));  // round half up
-      }
+      params = movement::resize_from_sizes(node, x.shape(), axes, attributes_.policy, *sizes);
     }
-    for (int64_t d = 0; d < rank; ++d) {
-      if (g.axes[d].output_size > 0 && !(g.axes[d].scale > 0)) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": sizes " + list_text(size_values) +
-                        " give a zero scale for input of shape " + x.shape().to_string());
-      }
+    ResizeGeometry g;
+    g.rank = static_cast<int>(x.rank());
+    g.transform = transform_;
+    g.rounding = rounding_;
+    g.exclude_outside = attributes_.options.exclude_outside;
+    for (size_t d = 0; d < x.rank(); ++d) {
+      g.axes[d].input_size = params[d].input_size;
+      g.axes[d].output_size = params[d].output_size;
+      g.axes[d].scale = params[d].scale;
     }
     return g;
   }
 
   int64_t opset_;
+  movement::ResizeAttributes attributes_;
   bool linear_ = false;
   ResizeTransform transform_ = ResizeTransform::kHalfPixel;
   ResizeRounding rounding_ = ResizeRounding::kRoundPreferFloor;
-  bool exclude_outside_ = false;
-  std::vector<int64_t> axes_;
-  AspectPolicy policy_ = AspectPolicy::kStretch;
 };
 
 // ---- Registration ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "providers/gpu/ops/device_common.cuh"
 #include "providers/gpu/ops/normalization_kernels.h"
 
 namespace aruntime::gpu {
@@ -13,31 +14,6 @@ namespace {
 constexpr unsigned kFullMask = 0xffffffffu;
 // Grid-stride loops cover any count with at most this many blocks.
 constexpr int64_t kMaxBlocks = int64_t{1} << 20;
-
-__device__ __forceinline__ float to_float(float v) {
-  return v;
-}
-__device__ __forceinline__ float to_float(__half v) {
-  return __half2float(v);
-}
-__device__ __forceinline__ float to_float(__nv_bfloat16 v) {
-  return __bfloat162float(v);
-}
-
-template <typename T>
-__device__ __forceinline__ T from_float(float v);
-template <>
-__device__ __forceinline__ float from_float<float>(float v) {
-  return v;
-}
-template <>
-__device__ __forceinline__ __half from_float<__half>(float v) {
-  return __float2half_rn(v);
-}
-template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
 
 // The block size for one block per line of `n` elements: a multiple of the warp size, so every
 // warp is full and the shuffles below may use the full mask.

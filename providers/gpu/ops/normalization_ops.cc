@@ -6,6 +6,7 @@
 // validate them (providers/cpu/ops/reduction_ops.cc, nn_ops.cc, tensor_generate_ops.cc,
 // norm_ops.cc, fused_ops.cc), with the same errors; the device code is in normalization_kernels.cu.
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstddef>
 #include <memory>
@@ -16,6 +17,8 @@
 
 #include "core/execution_provider.h"
 #include "graph/optimizer/fused_domain.h"
+#include "kernels/reduce.h"
+#include "providers/common/op_checks.h"
 #include "providers/gpu/cublas_api.h"
 #include "providers/gpu/ops/normalization_kernels.h"
 #include "providers/gpu/ops/registrations.h"
@@ -85,30 +88,16 @@ int64_t static_rank(const GraphView& view, const std::string& name) {
 constexpr int64_t kMaxReduceRank = 2 * ReduceGeometry::kMaxAxes;
 
 // The kernels' view of reducing the axes flagged in `reduce` of a tensor of dims `dims` (the same
-// plan as the CPU's kernels/reduce.cc: size-1 axes dropped, neighbours of one kind merged).
+// layout as the CPU's: kernels::reduce_layout).
 ReduceGeometry reduce_geometry(const Node& node, const std::vector<int64_t>& dims,
                                const std::vector<bool>& reduce) {
+  const kernels::ReduceLayout layout = kernels::reduce_layout(dims, reduce);
+  const std::vector<int64_t>& size = layout.sizes;
+  const std::vector<int64_t>& stride = layout.strides;
+  const std::vector<bool>& reduced = layout.reduced;
   ReduceGeometry g;
-  g.outputs = 1;
-  g.count = 1;
-  std::vector<int64_t> size;
-  std::vector<bool> reduced;
-  for (size_t d = 0; d < dims.size(); ++d) {
-    (reduce[d] ? g.count : g.outputs) *= dims[d];
-    if (dims[d] == 1) continue;
-    if (!size.empty() && reduced.back() == reduce[d]) {
-      size.back() *= dims[d];
-    } else {
-      size.push_back(dims[d]);
-      reduced.push_back(reduce[d]);
-    }
-  }
-  if (size.empty()) {  // a single element
-    size.push_back(1);
-    reduced.push_back(false);
-  }
-  std::vector<int64_t> stride(size.size(), 1);
-  for (size_t d = size.size() - 1; d > 0; --d) stride[d - 1] = stride[d] * size[d];
+  g.outputs = layout.outputs;
+  g.count = layout.count;
   for (size_t d = 0; d < size.size(); ++d) {
     int& rank = reduced[d] ? g.reduced_rank : g.kept_rank;
     if (rank == ReduceGeometry::kMaxAxes) {
@@ -360,18 +349,8 @@ class OnnxAxisNormKernel final : public GpuKernel {
       : GpuKernel(info, std::move(context)),
         center_(center),
         axis_(info.node().attr_int("axis", -1)),
-        epsilon_(info.node().attr_float("epsilon", 1e-5f)) {
-    const int64_t stash = info.node().attr_int("stash_type", 1);
-    if (stash != 1 && stash != 11 && stash != 16 && stash != 10) {
-      throw_error(ErrorCode::kInvalidModel, info.node().describe() + ": attribute stash_type " +
-                                                std::to_string(stash) +
-                                                " is not a floating-point type");
-    }
-    for (size_t i = 1; i < 3; ++i) {
-      const DataType t = info.output_type(i);
-      stat_types_[i - 1] = t == DataType::kUndefined ? DataType::kFloat32 : t;
-    }
-  }
+        epsilon_(info.node().attr_float("epsilon", 1e-5f)),
+        stat_types_(axis_norm_stat_types(info)) {}
 
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
@@ -447,7 +426,7 @@ class OnnxAxisNormKernel final : public GpuKernel {
   bool center_;
   int64_t axis_;
   float epsilon_;
-  DataType stat_types_[2] = {DataType::kFloat32, DataType::kFloat32};
+  std::array<DataType, 2> stat_types_;
 };
 
 // The partition-time side of fit_parameter: declines an ONNX LayerNormalization/RMSNormalization
@@ -748,27 +727,10 @@ class AttentionKernel final : public GpuKernel {
       }
     }
     const size_t rank = q.rank();
-    auto lead = [](const Tensor& t) {
-      return std::vector<int64_t>(t.shape().dims().begin(), t.shape().dims().end() - 2);
-    };
-    if (rank < 2 || k.rank() != rank || v.rank() != rank || lead(k) != lead(q) ||
-        lead(v) != lead(q)) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": Q " + q.shape().to_string() + ", K " +
-                      k.shape().to_string() + " and V " + v.shape().to_string() +
-                      " must have one rank >= 2 and the same leading axes");
-    }
-    const int64_t sq = q.shape()[rank - 2], d = q.shape()[rank - 1];
-    const int64_t sk = k.shape()[rank - (k_transposed_ ? 1 : 2)];
-    const int64_t kd = k.shape()[rank - (k_transposed_ ? 2 : 1)];
-    const int64_t dv = v.shape()[rank - 1];
-    if (kd != d || v.shape()[rank - 2] != sk) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": Q " + q.shape().to_string() + ", K " +
-                      k.shape().to_string() + (k_transposed_ ? " (transposed)" : "") + " and V " +
-                      v.shape().to_string() + " do not agree on the head size and the key count");
-    }
-    const std::vector<int64_t> lead_dims = lead(q);
+    const AttentionShape shape =
+        attention_shape(node, q.shape(), k.shape(), v.shape(), k_transposed_);
+    const int64_t sq = shape.sq, sk = shape.sk, d = shape.d, dv = shape.dv;
+    const std::vector<int64_t>& lead_dims = shape.lead;
     if (static_cast<int64_t>(rank) > kMaxAttentionRank) {
       throw_error(ErrorCode::kNotImplemented,
                   node.describe() + ": the GPU kernel takes inputs of rank at most " +

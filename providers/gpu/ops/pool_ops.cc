@@ -54,13 +54,8 @@ class WindowPoolKernel : public GpuKernel {
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
+    check_window_input_rank(node, attrs_, x.shape());
     const size_t spatial = attrs_.kernel_shape.size();
-    if (x.rank() != spatial + 2) {
-      throw_error(ErrorCode::kInvalidArgument,
-                  node.describe() + ": input X has shape " + x.shape().to_string() +
-                      ", expected rank " + std::to_string(spatial + 2) + " for kernel_shape " +
-                      ints_to_string(attrs_.kernel_shape));
-    }
     const WindowGeometry g =
         resolve_window(node, attrs_, spatial_of(x), attrs_.kernel_shape, ceil_mode_);
     std::vector<int64_t> out_dims = {x.shape()[0], x.shape()[1]};
@@ -161,22 +156,10 @@ class GlobalPool final : public GpuKernel {
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    if (x.rank() < 2) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input X has shape " +
-                                                   x.shape().to_string() +
-                                                   ", expected [N, C, D1, ...]");
-    }
-    std::vector<int64_t> dims = x.shape().dims();
-    const int64_t planes = dims[0] * dims[1];
-    const int64_t plane_size = x.shape().size_from_to(2, dims.size());
-    std::fill(dims.begin() + 2, dims.end(), 1);
-    Tensor& y = ctx.allocate_output(0, Shape(dims), x.dtype());
+    const GlobalPoolShape shape = global_pool_shape(node, x.shape());
+    const int64_t planes = shape.planes, plane_size = shape.plane_size;
+    Tensor& y = ctx.allocate_output(0, Shape(shape.output), x.dtype());
     if (planes == 0) return;
-    if (plane_size == 0) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": input X of shape " +
-                                                   x.shape().to_string() +
-                                                   " has empty spatial axes");
-    }
     ARUNTIME_CUDA_CHECK(launch_global_pool(dense_type(node, x.dtype()), kMax, x.raw_data(),
                                            y.raw_data(), planes, plane_size, stream()));
   }
@@ -190,26 +173,11 @@ class BatchNormalization final : public GpuKernel {
   BatchNormalization(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), epsilon_(info.node().attr_float("epsilon", 1e-5f)) {
     const Node& node = info.node();
-    if (info.opset() >= 14) {
-      if (node.attr_int("training_mode", 0) != 0) {
-        throw_error(ErrorCode::kNotImplemented,
-                    node.describe() + ": training_mode=1 is not supported on the GPU");
-      }
-      if (node.has_output(1) || node.has_output(2)) {
-        throw_error(ErrorCode::kInvalidModel,
-                    node.describe() +
-                        ": outputs running_mean/running_var are only valid with training_mode=1");
-      }
-    } else {
-      for (size_t i = 1; i < node.outputs.size(); ++i) {
-        if (node.has_output(i)) {
-          throw_error(ErrorCode::kNotImplemented,
-                      node.describe() + ": output " + std::to_string(i) + " requests the opset " +
-                          std::to_string(info.opset()) +
-                          " training mode, which is not supported (use opset 14+ training_mode)");
-        }
-      }
+    if (info.opset() >= 14 && node.attr_int("training_mode", 0) != 0) {
+      throw_error(ErrorCode::kNotImplemented,
+                  node.describe() + ": training_mode=1 is not supported on the GPU");
     }
+    check_batch_norm_outputs(node, info.opset(), false);
     if (info.opset() < 9 && node.attr_int("spatial", 1) == 0) {
       throw_error(ErrorCode::kNotImplemented,
                   node.describe() + ": spatial=0 is not supported on the GPU");
