@@ -657,4 +657,34 @@ std::vector<kernels::ResizeAxis> resize_from_sizes(const Node& node, const Shape
   return params;
 }
 
+const Tensor* host_input(const KernelContext& ctx, size_t i, const char* what) {
+  const Tensor* t = ctx.input(i);
+  if (t != nullptr && !t->device().is_cpu()) {
+    throw_error(ErrorCode::kRuntimeError, ctx.node().describe() + ": input " + std::to_string(i) + " (" + what +
+                                              ") is in " + t->device().to_string() +
+                                              " memory, the kernel reads it on the host");
+  }
+  return t;
+}
+
+std::optional<std::vector<int64_t>> host_ints(const KernelContext& ctx, size_t i, const char* what) {
+  const Tensor* t = host_input(ctx, i, what);
+  if (t == nullptr) return std::nullopt;
+  return int_list_values(ctx.node(), *t, i, what);
+}
+
+std::vector<int64_t> required_host_ints(const KernelContext& ctx, size_t i, const char* what) {
+  ctx.required_input(i);
+  return *host_ints(ctx, i, what);
+}
+
+AxesSource::AxesSource(const KernelInfo& info) : from_input_(info.opset() >= 13) {
+  if (!from_input_) attr_axes_ = info.node().attr_ints("axes", {});
+}
+
+std::vector<int64_t> AxesSource::axes(const KernelContext& ctx) const {
+  if (!from_input_) return attr_axes_;
+  return host_ints(ctx, 1, "axes").value_or(std::vector<int64_t>{});
+}
+
 }  // namespace aruntime::movement

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -133,5 +134,27 @@ void check_resize_source(const Node& node, const Shape& input, const Shape& outp
 std::vector<kernels::ResizeAxis> resize_from_sizes(const Node& node, const Shape& input,
                                                    const std::vector<size_t>& axes,
                                                    AspectPolicy policy, const Tensor& sizes);
+
+// Input i of a kernel that reads it in host memory (a device kernel's reads_input_on_host(), or
+// any host kernel), or nullptr when the node omits it. A tensor in device memory here would be a
+// placement bug, reported before the host reads device memory.
+const Tensor* host_input(const KernelContext& ctx, size_t i, const char* what);
+// The values of integer input i (shape, axes, pads...) read on the host; nullopt when omitted.
+std::optional<std::vector<int64_t>> host_ints(const KernelContext& ctx, size_t i, const char* what);
+// As host_ints, for an input the op requires (Error naming the node when it is omitted).
+std::vector<int64_t> required_host_ints(const KernelContext& ctx, size_t i, const char* what);
+
+// Squeeze/Unsqueeze axes: the `axes` attribute before opset 13, input 1 (read on the host at
+// every run) from 13. Empty when not given.
+class AxesSource {
+ public:
+  explicit AxesSource(const KernelInfo& info);
+  bool from_input() const { return from_input_; }
+  std::vector<int64_t> axes(const KernelContext& ctx) const;
+
+ private:
+  bool from_input_;
+  std::vector<int64_t> attr_axes_;
+};
 
 }  // namespace aruntime::movement

@@ -1,5 +1,7 @@
 #include "providers/common/op_checks.h"
 
+#include "kernels/broadcast.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -185,6 +187,25 @@ void check_batch_norm_outputs(const Node& node, int opset, bool training) {
                       " training mode, which is not supported (use opset 14+ training_mode)");
     }
   }
+}
+
+Shape prelu_slope_shape(const Node& node, const Tensor& x, const Tensor& slope, bool single_slope_only) {
+  if (single_slope_only) {
+    if (slope.num_elements() == 1) return Shape{};
+    if (slope.shape() == x.shape()) return slope.shape();
+    throw_error(ErrorCode::kRuntimeError, node.describe() +
+                                              ": before opset 7 input 1 (slope) must have one element or "
+                                              "the shape of input 0 " +
+                                              x.shape().to_string() + ", got " + slope.shape().to_string());
+  }
+  const std::optional<Shape> shape = kernels::broadcast_shapes(x.shape(), slope.shape());
+  if (!shape || *shape != x.shape()) {
+    throw_error(ErrorCode::kRuntimeError, node.describe() + ": input 1 (slope) of shape " +
+                                              slope.shape().to_string() +
+                                              " does not broadcast unidirectionally to input 0 of shape " +
+                                              x.shape().to_string());
+  }
+  return slope.shape();
 }
 
 }  // namespace aruntime

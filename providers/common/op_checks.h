@@ -74,4 +74,9 @@ GlobalPoolShape global_pool_shape(const Node& node, const Shape& x);
 // node.
 void check_batch_norm_outputs(const Node& node, int opset, bool training);
 
+// The shape PRelu's slope is broadcast from: before opset 7 (`single_slope_only`) one element or
+// X's shape, from 7 any shape broadcasting unidirectionally to X's. Throws Error(kRuntimeError)
+// naming the node otherwise.
+Shape prelu_slope_shape(const Node& node, const Tensor& x, const Tensor& slope, bool single_slope_only);
+
 }  // namespace aruntime

@@ -17,6 +17,7 @@
 #include "kernels/cast.h"
 #include "kernels/elementwise.h"
 #include "providers/cpu/ops/elementwise_extra.h"
+#include "providers/common/op_checks.h"
 
 namespace aruntime::cpu {
 namespace {
@@ -499,7 +500,7 @@ class PReluKernel final : public OpKernel {
     const Tensor& x = ctx.required_input(0);
     const Tensor& slope = ctx.required_input(1);
     check_same_element_type(node, {&x, &slope}, {0, 1});
-    const Shape slope_shape = slope_plan_shape(node, x, slope);
+    const Shape slope_shape = prelu_slope_shape(node, x, slope, single_slope_only_);
     const kernels::BroadcastPlan plan =
         kernels::make_broadcast_plan(x.shape(), slope_shape, x.shape());
     const bool handled = kernels::dispatch_type(PReluTypes{}, x.dtype(), [&](auto tag) {
@@ -527,27 +528,6 @@ class PReluKernel final : public OpKernel {
       const auto xv = to_compute(x);
       return xv < 0 ? from_compute<T>(xv * to_compute(slope)) : x;
     }
-  }
-
-  // The shape to plan the slope's broadcast with; throws unless it broadcasts to x's shape.
-  Shape slope_plan_shape(const Node& node, const Tensor& x, const Tensor& slope) const {
-    if (single_slope_only_) {
-      if (slope.num_elements() == 1) return Shape{};
-      if (slope.shape() == x.shape()) return slope.shape();
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() +
-                      ": before opset 7 input 1 (slope) must have one element or "
-                      "the shape of input 0 " +
-                      x.shape().to_string() + ", got " + slope.shape().to_string());
-    }
-    const std::optional<Shape> shape = kernels::broadcast_shapes(x.shape(), slope.shape());
-    if (!shape || *shape != x.shape()) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": input 1 (slope) of shape " + slope.shape().to_string() +
-                      " does not broadcast unidirectionally to input 0 of shape " +
-                      x.shape().to_string());
-    }
-    return slope.shape();
   }
 
   bool single_slope_only_;

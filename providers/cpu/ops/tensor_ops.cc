@@ -54,56 +54,25 @@ class FlattenKernel final : public OpKernel {
 
 // ---- Squeeze / Unsqueeze ---------------------------------------------------------------------
 
-// Axes come from the `axes` attribute before opset 13 and from input 1 from opset 13.
-class AxesSource {
+// Squeeze and Unsqueeze: views of the input with `kDims` of its shape and the axes.
+using AxesDims = std::vector<int64_t> (*)(const Node&, const Shape&, const std::vector<int64_t>&);
+template <AxesDims kDims>
+class AxesViewKernel final : public OpKernel {
  public:
-  explicit AxesSource(const KernelInfo& info) : from_input_(info.opset() >= 13) {
-    if (!from_input_ && info.node().has_attribute("axes"))
-      attr_axes_ = info.node().attr_ints("axes");
-  }
-  // Empty when not given.
-  std::vector<int64_t> axes(const KernelContext& ctx) const {
-    if (!from_input_) return attr_axes_;
-    if (ctx.input(1) == nullptr) return {};
-    return int_list_input(ctx, 1, "axes");
-  }
-
- private:
-  bool from_input_;
-  std::vector<int64_t> attr_axes_;
-};
-
-class SqueezeKernel final : public OpKernel {
- public:
-  explicit SqueezeKernel(const KernelInfo& info) : axes_(info) {}
+  explicit AxesViewKernel(const KernelInfo& info) : axes_(info) {}
 
   // The output may be a view of the input.
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   void compute(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
-    ctx.set_output(
-        0, x.reshaped(Shape(movement::squeeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
+    ctx.set_output(0, x.reshaped(Shape(kDims(ctx.node(), x.shape(), axes_.axes(ctx)))));
   }
 
  private:
-  AxesSource axes_;
+  movement::AxesSource axes_;
 };
-
-class UnsqueezeKernel final : public OpKernel {
- public:
-  explicit UnsqueezeKernel(const KernelInfo& info) : axes_(info) {}
-
-  // The output may be a view of the input.
-  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
-  void compute(KernelContext& ctx) const override {
-    const Tensor& x = ctx.required_input(0);
-    ctx.set_output(
-        0, x.reshaped(Shape(movement::unsqueeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
-  }
-
- private:
-  AxesSource axes_;
-};
+using SqueezeKernel = AxesViewKernel<movement::squeeze_dims>;
+using UnsqueezeKernel = AxesViewKernel<movement::unsqueeze_dims>;
 
 // ---- Identity --------------------------------------------------------------------------------
 

@@ -71,6 +71,32 @@ bool acceptable_math(cudnnDataType_t type, cudnnMathType_t math) {
   return !is_float32(type) || math == CUDNN_FMA_MATH || math == CUDNN_DEFAULT_MATH;
 }
 
+// The heuristic's first algorithm (in `perf`, best first) that succeeded, uses an acceptable math
+// type and whose workspace (`workspace_of(algo, &bytes)`, under the math type chosen) fits the
+// cap; else `fallback`, which handles every configuration without tensor cores. float32 keeps
+// FMA math whatever the heuristic reported; the workspace query confirms the algorithm runs so.
+template <typename Perf, typename Algo, typename WorkspaceOf>
+ConvAlgorithm pick_algorithm(cudnnDataType_t type, CudnnConvolutionDescriptor& conv,
+                             const Perf* perf, int returned, Algo fallback,
+                             WorkspaceOf workspace_of) {
+  for (int i = 0; i < returned; ++i) {
+    const Perf& p = perf[i];
+    if (p.status != CUDNN_STATUS_SUCCESS || !acceptable_math(type, p.mathType)) continue;
+    ConvAlgorithm chosen;
+    chosen.algo = static_cast<int>(p.algo);
+    chosen.math = is_float32(type) ? CUDNN_FMA_MATH : p.mathType;
+    conv.set_math(chosen.math);
+    if (workspace_of(p.algo, &chosen.workspace) != CUDNN_STATUS_SUCCESS) continue;
+    if (chosen.workspace <= kMaxWorkspaceBytes) return chosen;
+  }
+  ConvAlgorithm chosen;
+  chosen.algo = static_cast<int>(fallback);
+  chosen.math = is_float32(type) ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
+  conv.set_math(chosen.math);
+  ARUNTIME_CUDNN_CHECK(workspace_of(fallback, &chosen.workspace));
+  return chosen;
+}
+
 ConvAlgorithm choose_forward(const GpuContext& gpu, cudnnDataType_t type,
                              const CudnnTensorDescriptor& x, const CudnnFilterDescriptor& w,
                              CudnnConvolutionDescriptor& conv, const CudnnTensorDescriptor& y) {
@@ -79,31 +105,11 @@ ConvAlgorithm choose_forward(const GpuContext& gpu, cudnnDataType_t type,
   ARUNTIME_CUDNN_CHECK(
       cudnnGetConvolutionForwardAlgorithm_v7(gpu.cudnn(), x.get(), w.get(), conv.get(), y.get(),
                                              CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
-  for (int i = 0; i < returned; ++i) {
-    const cudnnConvolutionFwdAlgoPerf_t& p = perf[i];
-    if (p.status != CUDNN_STATUS_SUCCESS || !acceptable_math(type, p.mathType)) continue;
-    ConvAlgorithm chosen;
-    chosen.algo = static_cast<int>(p.algo);
-    // float32 keeps FMA math whatever the heuristic reported; the workspace query confirms the
-    // algorithm runs with it.
-    chosen.math = is_float32(type) ? CUDNN_FMA_MATH : p.mathType;
-    conv.set_math(chosen.math);
-    if (cudnnGetConvolutionForwardWorkspaceSize(gpu.cudnn(), x.get(), w.get(), conv.get(), y.get(),
-                                                p.algo,
-                                                &chosen.workspace) != CUDNN_STATUS_SUCCESS) {
-      continue;
-    }
-    if (chosen.workspace <= kMaxWorkspaceBytes) return chosen;
-  }
-  // Implicit GEMM handles every configuration without tensor cores.
-  ConvAlgorithm fallback;
-  fallback.algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
-  fallback.math = is_float32(type) ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
-  conv.set_math(fallback.math);
-  ARUNTIME_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(
-      gpu.cudnn(), x.get(), w.get(), conv.get(), y.get(), CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
-      &fallback.workspace));
-  return fallback;
+  return pick_algorithm(type, conv, perf, returned, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM,
+                        [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
+                          return cudnnGetConvolutionForwardWorkspaceSize(
+                              gpu.cudnn(), x.get(), w.get(), conv.get(), y.get(), algo, bytes);
+                        });
 }
 
 ConvAlgorithm choose_backward_data(const GpuContext& gpu, cudnnDataType_t type,
@@ -115,29 +121,11 @@ ConvAlgorithm choose_backward_data(const GpuContext& gpu, cudnnDataType_t type,
   ARUNTIME_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
       gpu.cudnn(), w.get(), dy.get(), conv.get(), dx.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
       &returned, perf));
-  for (int i = 0; i < returned; ++i) {
-    const cudnnConvolutionBwdDataAlgoPerf_t& p = perf[i];
-    if (p.status != CUDNN_STATUS_SUCCESS || !acceptable_math(type, p.mathType)) continue;
-    ConvAlgorithm chosen;
-    chosen.algo = static_cast<int>(p.algo);
-    chosen.math = is_float32(type) ? CUDNN_FMA_MATH : p.mathType;
-    conv.set_math(chosen.math);
-    if (cudnnGetConvolutionBackwardDataWorkspaceSize(gpu.cudnn(), w.get(), dy.get(), conv.get(),
-                                                     dx.get(), p.algo,
-                                                     &chosen.workspace) != CUDNN_STATUS_SUCCESS) {
-      continue;
-    }
-    if (chosen.workspace <= kMaxWorkspaceBytes) return chosen;
-  }
-  // Algorithm 0 handles every configuration.
-  ConvAlgorithm fallback;
-  fallback.algo = CUDNN_CONVOLUTION_BWD_DATA_ALGO_0;
-  fallback.math = is_float32(type) ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
-  conv.set_math(fallback.math);
-  ARUNTIME_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
-      gpu.cudnn(), w.get(), dy.get(), conv.get(), dx.get(), CUDNN_CONVOLUTION_BWD_DATA_ALGO_0,
-      &fallback.workspace));
-  return fallback;
+  return pick_algorithm(type, conv, perf, returned, CUDNN_CONVOLUTION_BWD_DATA_ALGO_0,
+                        [&](cudnnConvolutionBwdDataAlgo_t algo, size_t* bytes) {
+                          return cudnnGetConvolutionBackwardDataWorkspaceSize(
+                              gpu.cudnn(), w.get(), dy.get(), conv.get(), dx.get(), algo, bytes);
+                        });
 }
 
 std::vector<int64_t> concat(std::vector<int64_t> a, const std::vector<int64_t>& b) {

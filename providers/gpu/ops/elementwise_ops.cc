@@ -16,6 +16,7 @@
 #include "kernels/broadcast.h"
 #include "providers/gpu/ops/elementwise_kernels.h"
 #include "providers/gpu/ops/registrations.h"
+#include "providers/common/op_checks.h"
 
 namespace aruntime::gpu {
 namespace {
@@ -396,34 +397,13 @@ class PReluKernel final : public GpuKernel {
     check_same_type(node, x, 0, slope, 1);
     const ElemType type = float_elem_type(node, 0, x.dtype());
     const BroadcastIndex index =
-        make_broadcast_index(node, {x.shape(), slope_plan_shape(node, x, slope)}, x.shape());
+        make_broadcast_index(node, {x.shape(), prelu_slope_shape(node, x, slope, single_slope_only_)}, x.shape());
     Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
     ARUNTIME_CUDA_CHECK(launch_binary(BinaryOp::kPRelu, type, type, x.raw_data(), slope.raw_data(),
                                       y.raw_data(), y.num_elements(), index, stream()));
   }
 
  private:
-  // The shape to plan the slope's broadcast with; throws unless it broadcasts to x's shape.
-  Shape slope_plan_shape(const Node& node, const Tensor& x, const Tensor& slope) const {
-    if (single_slope_only_) {
-      if (slope.num_elements() == 1) return Shape{};
-      if (slope.shape() == x.shape()) return slope.shape();
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() +
-                      ": before opset 7 input 1 (slope) must have one element or the shape of "
-                      "input 0 " +
-                      x.shape().to_string() + ", got " + slope.shape().to_string());
-    }
-    const std::optional<Shape> shape = kernels::broadcast_shapes(x.shape(), slope.shape());
-    if (!shape || *shape != x.shape()) {
-      throw_error(ErrorCode::kRuntimeError,
-                  node.describe() + ": input 1 (slope) of shape " + slope.shape().to_string() +
-                      " does not broadcast unidirectionally to input 0 of shape " +
-                      x.shape().to_string());
-    }
-    return slope.shape();
-  }
-
   bool single_slope_only_;
 };
 

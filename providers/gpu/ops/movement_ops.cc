@@ -83,33 +83,10 @@ char* element_at(void* base, int64_t offset, DataType dtype) {
   return static_cast<char*>(base) + offset * static_cast<int64_t>(element_size(dtype));
 }
 
-// Input i, which the kernel reads in host memory (its reads_input_on_host() keeps it there), or
-// nullptr when the node omits it. A device tensor here would be a placement bug, caught before
-// the host reads device memory.
-const Tensor* host_input(const KernelContext& ctx, size_t i, const char* what) {
-  const Tensor* t = ctx.input(i);
-  if (t != nullptr && !t->device().is_cpu()) {
-    throw_error(ErrorCode::kRuntimeError, ctx.node().describe() + ": input " + std::to_string(i) +
-                                              " (" + what + ") is in " + t->device().to_string() +
-                                              " memory, the GPU kernel reads it on the host");
-  }
-  return t;
-}
-
-// The values of integer input i (shape, axes, pads...), read on the host at run time; nullopt
-// when the node omits it. Errors as the CPU kernels' int_list_input.
-std::optional<std::vector<int64_t>> host_ints(const KernelContext& ctx, size_t i,
-                                              const char* what) {
-  const Tensor* t = host_input(ctx, i, what);
-  if (t == nullptr) return std::nullopt;
-  return movement::int_list_values(ctx.node(), *t, i, what);
-}
-
-// As host_ints, for an input the op requires (the CPU kernels' error when it is omitted).
-std::vector<int64_t> required_host_ints(const KernelContext& ctx, size_t i, const char* what) {
-  ctx.required_input(i);
-  return *host_ints(ctx, i, what);
-}
+using movement::AxesSource;
+using movement::host_input;
+using movement::host_ints;
+using movement::required_host_ints;
 
 // A strided copy from contiguous `src_dims` read through `src_strides` (one per output dim) into
 // a contiguous output of `out_dims`.
@@ -180,57 +157,26 @@ class FlattenKernel final : public GpuKernel {
   int64_t axis_;
 };
 
-// Squeeze/Unsqueeze axes: the `axes` attribute before opset 13, input 1 (read on the host every
-// run) from 13. Empty when not given.
-class AxesSource {
+// Squeeze and Unsqueeze: views of the input with `kDims` of its shape and the axes.
+using AxesDims = std::vector<int64_t> (*)(const Node&, const Shape&, const std::vector<int64_t>&);
+template <AxesDims kDims>
+class AxesViewKernel final : public GpuKernel {
  public:
-  explicit AxesSource(const KernelInfo& info) : from_input_(info.opset() >= 13) {
-    if (!from_input_) attr_axes_ = info.node().attr_ints("axes", {});
-  }
-  bool from_input() const { return from_input_; }
-  std::vector<int64_t> axes(const KernelContext& ctx) const {
-    if (!from_input_) return attr_axes_;
-    return host_ints(ctx, 1, "axes").value_or(std::vector<int64_t>{});
-  }
-
- private:
-  bool from_input_;
-  std::vector<int64_t> attr_axes_;
-};
-
-class SqueezeKernel final : public GpuKernel {
- public:
-  SqueezeKernel(const KernelInfo& info, GpuContextPtr context)
+  AxesViewKernel(const KernelInfo& info, GpuContextPtr context)
       : GpuKernel(info, std::move(context)), axes_(info) {}
 
   int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
   bool reads_input_on_host(size_t input) const override { return axes_.from_input() && input == 1; }
   void compute_on_device(KernelContext& ctx) const override {
     const Tensor& x = ctx.required_input(0);
-    ctx.set_output(
-        0, x.reshaped(Shape(movement::squeeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
+    ctx.set_output(0, x.reshaped(Shape(kDims(ctx.node(), x.shape(), axes_.axes(ctx)))));
   }
 
  private:
   AxesSource axes_;
 };
-
-class UnsqueezeKernel final : public GpuKernel {
- public:
-  UnsqueezeKernel(const KernelInfo& info, GpuContextPtr context)
-      : GpuKernel(info, std::move(context)), axes_(info) {}
-
-  int output_view_of(size_t output) const override { return output == 0 ? 0 : -1; }
-  bool reads_input_on_host(size_t input) const override { return axes_.from_input() && input == 1; }
-  void compute_on_device(KernelContext& ctx) const override {
-    const Tensor& x = ctx.required_input(0);
-    ctx.set_output(
-        0, x.reshaped(Shape(movement::unsqueeze_dims(ctx.node(), x.shape(), axes_.axes(ctx)))));
-  }
-
- private:
-  AxesSource axes_;
-};
+using SqueezeKernel = AxesViewKernel<movement::squeeze_dims>;
+using UnsqueezeKernel = AxesViewKernel<movement::unsqueeze_dims>;
 
 class IdentityKernel final : public GpuKernel {
  public:
