@@ -73,6 +73,11 @@ class DataTransfer {
   virtual void copy(const Tensor& src, Tensor& dst) const = 0;
 };
 
+enum class PreferredLayout {
+  kChannelsFirst,    // NCHW, as ONNX defines the ops
+  kBlockedChannels,  // [N, C/16, H, W, 16] through aruntime's Nchwc* ops where they apply
+};
+
 class ExecutionProvider {
  public:
   virtual ~ExecutionProvider() = default;
@@ -113,6 +118,11 @@ class ExecutionProvider {
   // fusions write (graph/optimizer/fused_domain.h). The default says no: a compiling EP fuses
   // within its own groups.
   virtual bool can_run(const std::string& domain, const std::string& op_type) const;
+  // The data layout this EP's convolutions want. kBlockedChannels asks the level-3 layout pass to
+  // move the CNN regions placed on this EP into the blocked channel layout (kernels/nchwc.h); the
+  // session does so only when the EP can run every op that pass writes (fused_domain.h
+  // kBlockedLayoutOps).
+  virtual PreferredLayout preferred_layout() const { return PreferredLayout::kChannelsFirst; }
 };
 
 // An EP whose capability is exactly its kernel registry: it claims each available node for which

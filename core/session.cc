@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
+#include <unordered_map>
 
 #include "core/arena.h"
 #include "core/constant_evaluator.h"
@@ -122,6 +124,7 @@ class SessionImpl {
     partition_ = partition_expanding_functions(model_, *model_.graph, eps, model_.origin, options_.placement);
     if (profiler_) profiler_->add_phase("partition", phase_start, Clock::now());
     fuse_placed_nodes(eps);  // level 3 of a session with a device provider
+    apply_preferred_layouts(eps);  // level 3
     phase_start = Clock::now();
     std::vector<Allocator*> arenas;
     for (const auto& a : arenas_) arenas.push_back(a.get());
@@ -544,48 +547,52 @@ class SessionImpl {
 
   // Level 3 of a session with a device provider: the level-2 fusions after partitioning, on the
   // main graph's nodes placed on a provider that runs every fused op (the CPU's fallback part),
-  // never joining nodes of two providers; the device's nodes stay as they are. When anything fused,
-  // the graph is partitioned again with each rewritten node pinned to the provider of the nodes it
-  // replaced, so that a fused op written in the ONNX domain (Gemm, say) does not move to the device.
-  // Subgraphs are not fused: they are partitioned later, with the plan.
+  // never joining nodes of two providers; the device's nodes stay as they are. Subgraphs are not
+  // fused: they are partitioned later, with the plan.
   void fuse_placed_nodes(const std::vector<const ExecutionProvider*>& eps) {
     if (options_.optimization.level < 3 ||
         std::all_of(eps.begin(), eps.end(), [](const ExecutionProvider* p) { return p->device().is_cpu(); })) {
       return;
     }
-    const auto phase_start = Clock::now();
-    Graph& graph = *model_.graph;
-    if (partition_.nodes.size() != graph.nodes.size()) return;
     std::vector<bool> runs_fused_ops(eps.size());
     for (size_t p = 0; p < eps.size(); ++p) {
       runs_fused_ops[p] = std::all_of(optimizer::kFusedOps.begin(), optimizer::kFusedOps.end(),
                                       [&](const char* op) { return eps[p]->can_run(optimizer::kFusedDomain, op); });
     }
-    // Node name -> provider for the nodes fusions may take, and what each node was before.
+    rewrite_placed_nodes(eps, runs_fused_ops, optimizer::Level::kExtended);
+  }
+
+  // Runs the passes of `level` (2: the fusions, through fusion_owner; 3: the layout pass, through
+  // layout_owner) on the main graph's nodes placed on the providers `eligible` marks, then, when
+  // anything changed, partitions the graph again with each rewritten node pinned to the provider
+  // of the nodes it replaced (repartition_rewritten).
+  void rewrite_placed_nodes(const std::vector<const ExecutionProvider*>& eps, const std::vector<bool>& eligible,
+                            optimizer::Level level) {
+    Graph& graph = *model_.graph;
+    if (partition_.nodes.size() != graph.nodes.size()) return;
+    const auto phase_start = Clock::now();
+    // Node name -> provider for the nodes the passes may take, and what each node was before.
     std::unordered_map<std::string, int> owner;
-    std::unordered_map<std::string, std::string> before;
-    auto signature = [](const Node& n) {
-      std::string s = n.domain + ":" + n.op_type + "(";
-      for (const auto& i : n.inputs) s += i + ",";
-      s += ")->";
-      for (const auto& o : n.outputs) s += o + ",";
-      return s;
-    };
+    const auto before = nodes_before_rewrite();
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const int p = partition_.nodes[i].provider;
-      before[graph.nodes[i].name] = signature(graph.nodes[i]);
-      if (p >= 0 && runs_fused_ops[static_cast<size_t>(p)]) owner[graph.nodes[i].name] = p;
+      if (p >= 0 && eligible[static_cast<size_t>(p)]) owner[graph.nodes[i].name] = p;
     }
     if (owner.empty()) return;
 
     optimizer::OptimizerOptions opts;
-    opts.first_level = opts.level = optimizer::Level::kExtended;
+    opts.first_level = opts.level = level;
     opts.disabled.insert(options_.optimization.disabled_passes.begin(), options_.optimization.disabled_passes.end());
-    opts.fusion_owner = [&](const Graph& g, const Node& n) -> std::optional<int> {
+    auto owner_of = [&](const Graph& g, const Node& n) -> std::optional<int> {
       if (&g != &graph) return std::nullopt;
       auto it = owner.find(n.name);
       return it == owner.end() ? std::nullopt : std::optional<int>(it->second);
     };
+    if (level == optimizer::Level::kProviderAware) {
+      opts.layout_owner = owner_of;
+    } else {
+      opts.fusion_owner = owner_of;
+    }
     const optimizer::OptimizationReport report = optimizer::optimize(model_, opts);
     int rewrites = 0;
     for (const auto& p : report.passes) {
@@ -594,15 +601,54 @@ class SessionImpl {
     }
     log::info("{}: optimizer level 3: {} -> {} nodes", model_.origin, report.nodes_before, report.nodes_after);
     if (profiler_) profiler_->add_phase("optimize", phase_start, Clock::now());
-    if (rewrites == 0) return;
+    if (rewrites > 0) repartition_rewritten(eps, owner, before);
+  }
 
-    // Fused nodes keep the name of a node they replaced; a node a fusion added in front of its
-    // fused node (the additive mask of a masked_fill attention) goes with the node reading it.
+  // A node before a level-3 pass: what it was (to tell whether the pass changed it) and why the
+  // providers before its own declined it.
+  struct NodeBefore {
+    std::string signature;
+    std::vector<std::pair<int, std::string>> declines;
+  };
+
+  std::unordered_map<std::string, NodeBefore> nodes_before_rewrite() const {
+    std::unordered_map<std::string, NodeBefore> before;
+    const Graph& graph = *model_.graph;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      before[graph.nodes[i].name] = {node_signature(graph.nodes[i]), partition_.nodes[i].declines};
+    }
+    return before;
+  }
+
+  // The signature of a node, to tell which nodes a level-3 pass changed.
+  static std::string node_signature(const Node& n) {
+    std::string s = n.domain + ":" + n.op_type + "(";
+    for (const auto& i : n.inputs) s += i + ",";
+    s += ")->";
+    for (const auto& o : n.outputs) s += o + ",";
+    return s;
+  }
+
+  // Partitions the main graph again after a level-3 pass rewrote some of its nodes (`before`: node
+  // name -> signature before the pass), pinning each changed node to the provider of the nodes it
+  // replaced (`owner`, by name: rewritten nodes keep the name of a node they replaced), so that an
+  // op written in the ONNX domain (a Gemm fused from a MatMul and an Add) does not move to
+  // another provider. A node the pass added goes with the node reading its output (a fusion's
+  // additive mask, a layout's input reorder), else with the producer of its input (a layout's
+  // output reorder read by another provider's node). A rewritten node keeps the declines of the
+  // node it replaced: why the device did not take a Conv stays the answer for its NchwcConv,
+  // rather than a pin the user never wrote.
+  void repartition_rewritten(const std::vector<const ExecutionProvider*>& eps,
+                             const std::unordered_map<std::string, int>& owner,
+                             const std::unordered_map<std::string, NodeBefore>& before) {
+    Graph& graph = *model_.graph;
     PlacementOptions placement = options_.placement;
+    const auto producers = graph.producers();
+    std::set<std::string> pinned_here;
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const Node& node = graph.nodes[i];
       auto was = before.find(node.name);
-      if (was != before.end() && was->second == signature(node)) continue;
+      if (was != before.end() && was->second.signature == node_signature(node)) continue;
       std::optional<int> p;
       if (auto it = owner.find(node.name); it != owner.end()) {
         p = it->second;
@@ -615,12 +661,42 @@ class SessionImpl {
             p = it->second;
           }
         }
+        if (!p && node.has_input(0)) {
+          auto producer = producers.find(node.inputs[0]);
+          if (producer != producers.end()) {
+            auto it = owner.find(graph.nodes[producer->second].name);
+            if (it != owner.end()) p = it->second;
+          }
+        }
       }
-      if (p) placement.assignments[node.name] = eps[static_cast<size_t>(*p)]->name();
+      if (p && !options_.placement.assignments.count(node.name)) {
+        placement.assignments[node.name] = eps[static_cast<size_t>(*p)]->name();
+        pinned_here.insert(node.name);
+      }
     }
     const auto partition_start = Clock::now();
     partition_ = partition_expanding_functions(model_, graph, eps, model_.origin, placement);
     if (profiler_) profiler_->add_phase("partition", partition_start, Clock::now());
+    for (size_t i = 0; i < graph.nodes.size() && i < partition_.nodes.size(); ++i) {
+      const std::string& name = graph.nodes[i].name;
+      if (!pinned_here.count(name)) continue;
+      auto it = before.find(name);
+      partition_.nodes[i].declines = it != before.end() ? it->second.declines : std::vector<std::pair<int, std::string>>{};
+    }
+  }
+
+  // Level 3, after partitioning (and after the fusions of fuse_placed_nodes): the main graph's
+  // nodes placed on a provider that prefers the blocked channel layout and runs its ops move into
+  // it (graph/optimizer/blocked_layout.cc). Subgraphs keep NCHW.
+  void apply_preferred_layouts(const std::vector<const ExecutionProvider*>& eps) {
+    if (options_.optimization.level < 3) return;
+    std::vector<bool> blocked(eps.size());
+    for (size_t p = 0; p < eps.size(); ++p) {
+      blocked[p] = eps[p]->preferred_layout() == PreferredLayout::kBlockedChannels &&
+                   std::all_of(optimizer::kBlockedLayoutOps.begin(), optimizer::kBlockedLayoutOps.end(),
+                               [&](const char* op) { return eps[p]->can_run(optimizer::kFusedDomain, op); });
+    }
+    rewrite_placed_nodes(eps, blocked, optimizer::Level::kProviderAware);
   }
 
   // An assignment that matches nothing is a typo the user would otherwise never notice.

@@ -508,6 +508,101 @@ void fused_matmul_rule(NodeContext& ctx) {
   ctx.set_shape(0, std::move(y));
 }
 
+// The blocked layout of the aruntime Nchwc ops (providers/cpu/ops/nchwc_ops.cc): C channels as
+// [N, ceil(C/16), H, W, 16].
+constexpr int64_t kChannelBlock = 16;
+
+Dim channel_blocks(const Dim& channels) {
+  if (!channels.is_static()) return Dim{};
+  return Dim::fixed(channels.value / kChannelBlock + (channels.value % kChannelBlock != 0));
+}
+
+Dims blocked_dims(const Dim& n, const Dim& blocks, const Dim& h, const Dim& w) {
+  return Dims{n, blocks, h, w, Dim::fixed(kChannelBlock)};
+}
+
+// Input i's shape, checked to be blocked where known; nullptr when its rank is unknown.
+const Dims* blocked_input(const NodeContext& ctx, size_t i) {
+  const Dims* x = ctx.shape(i);
+  if (x == nullptr) return nullptr;
+  if (x->size() != 5 || ((*x)[4].is_static() && (*x)[4].value != kChannelBlock))
+    ctx.fail(ctx.describe_input(i) + " must be blocked [N, ceil(C/16), H, W, 16]");
+  return x;
+}
+
+void nchwc_reorder_input_rule(NodeContext& ctx) {
+  const Dims* x = ctx.shape(0);
+  if (x == nullptr) return;
+  if (x->size() != 4) ctx.fail(ctx.describe_input(0) + " must have rank 4 (N, C, H, W)");
+  ctx.set_shape(0, blocked_dims((*x)[0], channel_blocks((*x)[1]), (*x)[2], (*x)[3]));
+}
+
+void nchwc_reorder_output_rule(NodeContext& ctx) {
+  const int64_t channels = ctx.node().attr_int("channels");
+  if (channels <= 0)
+    ctx.fail("attribute channels is " + std::to_string(channels) + ", expected a positive count");
+  const Dims* x = blocked_input(ctx, 0);
+  if (x == nullptr) return;
+  const Dim blocks = channel_blocks(Dim::fixed(channels));
+  if ((*x)[1].is_static() && (*x)[1].value != blocks.value) {
+    ctx.fail(ctx.describe_input(0) + " has " + std::to_string((*x)[1].value) +
+             " channel blocks, expected " + std::to_string(blocks.value) + " for channels " +
+             std::to_string(channels));
+  }
+  ctx.set_shape(0, Dims{(*x)[0], Dim::fixed(channels), (*x)[2], (*x)[3]});
+}
+
+// NchwcConv: X blocked (rank 5) or NCHW (rank 4), W [M, C/group, KH, KW]; Y blocked with M
+// channels and Conv's output size.
+void nchwc_conv_rule(NodeContext& ctx) {
+  const Dims* x = ctx.shape(0);
+  const Dims* w = ctx.shape(1);
+  if (x == nullptr) return;
+  const bool blocked = x->size() == 5;
+  if (blocked) {
+    blocked_input(ctx, 0);
+  } else if (x->size() != 4) {
+    ctx.fail(ctx.describe_input(0) +
+             " must be blocked [N, ceil(C/16), H, W, 16] or NCHW [N, C, H, W]");
+  }
+  const int64_t group = ctx.node().attr_int("group", 1);
+  if (group <= 0)
+    ctx.fail("attribute group is " + std::to_string(group) + ", expected a positive value");
+  if (w != nullptr) {
+    if (w->size() != 4) ctx.fail(ctx.describe_input(1) + " must have rank 4 (M, C/group, KH, KW)");
+    const Dim& wc = (*w)[1];
+    const std::optional<int64_t> c = wc.is_static() ? checked_mul(wc.value, group) : std::nullopt;
+    const Dim expected = !c ? Dim{} : blocked ? channel_blocks(Dim::fixed(*c)) : Dim::fixed(*c);
+    if (expected.is_static() && (*x)[1].is_static() && (*x)[1].value != expected.value) {
+      ctx.fail(ctx.describe_input(0) + " has " + std::to_string((*x)[1].value) +
+               (blocked ? " channel blocks" : " channels") + " but " + ctx.describe_input(1) +
+               " with group " + std::to_string(group) + " expects " + std::to_string(*c) +
+               " channels" +
+               (blocked ? " (" + std::to_string(expected.value) + " blocks)" : std::string()));
+    }
+  }
+  std::optional<Window> win = read_window(ctx, 2, w);
+  Dims out = blocked_dims((*x)[0], w != nullptr ? channel_blocks((*w)[0]) : Dim{}, Dim{}, Dim{});
+  for (size_t i = 0; i < 2; ++i)
+    if (win) out[i + 2] = window_output(ctx, *win, i, (*x)[i + 2], false);
+  ctx.set_shape(0, std::move(out));
+}
+
+void nchwc_pool_rule(NodeContext& ctx) {
+  const Dims* x = blocked_input(ctx, 0);
+  if (x == nullptr || !ctx.node().has_attribute("kernel_shape")) return;
+  std::optional<Window> win = read_window(ctx, 2, nullptr);
+  const bool ceil_mode = ctx.node().attr_int("ceil_mode", 0) != 0;
+  ctx.set_shape(0, blocked_dims((*x)[0], (*x)[1], window_output(ctx, *win, 0, (*x)[2], ceil_mode),
+                                window_output(ctx, *win, 1, (*x)[3], ceil_mode)));
+}
+
+void nchwc_global_pool_rule(NodeContext& ctx) {
+  const Dims* x = blocked_input(ctx, 0);
+  if (x == nullptr) return;
+  ctx.set_shape(0, blocked_dims((*x)[0], (*x)[1], Dim::fixed(1), Dim::fixed(1)));
+}
+
 }  // namespace
 
 void add_nn_rules(RuleTable& rules) {
@@ -531,6 +626,14 @@ void add_nn_rules(RuleTable& rules) {
   // The optimizer's fused ops (providers/cpu/ops/fused_ops.cc), as in models `aruntime optimize`
   // saved.
   rules["aruntime:FusedConv"] = [](NodeContext& ctx) { conv_rule(ctx, 0, 1); };
+  // The blocked layout's ops (level 3, providers/cpu/ops/nchwc_ops.cc).
+  rules["aruntime:NchwcReorderInput"] = nchwc_reorder_input_rule;
+  rules["aruntime:NchwcReorderOutput"] = nchwc_reorder_output_rule;
+  rules["aruntime:NchwcConv"] = nchwc_conv_rule;
+  rules["aruntime:NchwcMaxPool"] = nchwc_pool_rule;
+  rules["aruntime:NchwcAveragePool"] = nchwc_pool_rule;
+  rules["aruntime:NchwcGlobalAveragePool"] = nchwc_global_pool_rule;
+  rules["aruntime:NchwcGlobalMaxPool"] = nchwc_global_pool_rule;
   rules["aruntime:FusedGemm"] = fused_gemm_rule;
   rules["aruntime:LayerNormalization"] = layer_norm_rule;
   rules["aruntime:Gelu"] = [](NodeContext& ctx) { same_shape_as_input(ctx); };

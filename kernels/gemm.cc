@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <vector>
 
 #include "kernels/parallel.h"
 
@@ -14,6 +15,54 @@ template <typename T>
 using RowMajorMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename T>
 using ColMajorMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+
+// Eigen's product packs blocks of its operands into buffers that it allocates on every call
+// beyond 128 KiB; under glibc such a malloc/free pair can become mmap/munmap, and a run then
+// page-faults through fresh memory in every product (measured: about 360 faults and 0.7 ms per
+// ViT-S run, where a preceding kernel had left the allocator in that state). Each thread keeps
+// one packing workspace instead, grown as needed and reused: a product never waits on other tasks
+// while it packs, so nothing else runs on the thread between filling the buffers and using them.
+template <typename T>
+T* packing_workspace(size_t elements) {
+  thread_local std::vector<T, Eigen::aligned_allocator<T>> workspace;
+  if (workspace.size() < elements) workspace.resize(elements);
+  return workspace.data();
+}
+
+// Eigen's own blocking for a row-major product (the sizes it would choose itself), with the
+// packing buffers in the thread's workspace rather than allocated by Eigen.
+template <typename T>
+class WorkspaceBlocking final
+    : public Eigen::internal::gemm_blocking_space<Eigen::RowMajor, T, T, Eigen::Dynamic,
+                                                  Eigen::Dynamic, Eigen::Dynamic, 1, false> {
+  using Base = Eigen::internal::gemm_blocking_space<Eigen::RowMajor, T, T, Eigen::Dynamic,
+                                                    Eigen::Dynamic, Eigen::Dynamic, 1, false>;
+
+ public:
+  WorkspaceBlocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth)
+      : Base(rows, cols, depth, 1, true) {
+    constexpr Eigen::Index kAlign = 64 / sizeof(T);
+    const Eigen::Index size_a = (this->m_mc * this->m_kc + kAlign - 1) / kAlign * kAlign;
+    const Eigen::Index size_b = this->m_kc * this->m_nc;
+    T* workspace = packing_workspace<T>(static_cast<size_t>(size_a + size_b));
+    this->m_blockA = workspace;
+    this->m_blockB = workspace + size_a;
+  }
+  // The base class frees its buffers; these are the workspace's.
+  ~WorkspaceBlocking() { this->m_blockA = this->m_blockB = nullptr; }
+};
+
+// C (row-major, ldc) += alpha * op(A) * op(B) through Eigen's blocked kernel with the thread's
+// workspace; `LhsOrder`/`RhsOrder` say how A and B are laid out (column-major: transposed).
+template <typename T, int LhsOrder, int RhsOrder>
+void accumulate_product(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+                        const T* b, int64_t ldb, T* c, int64_t ldc) {
+  WorkspaceBlocking<T> blocking(m, n, k);
+  Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, LhsOrder, false, T, RhsOrder,
+                                                 false, Eigen::RowMajor, 1>::run(m, n, k, a, lda,
+                                                                                 b, ldb, c, 1, ldc,
+                                                                                 alpha, blocking);
+}
 
 // A transposed row-major operand is the same memory read as a column-major matrix, so each of the
 // four transpose combinations maps onto plain (non-transposed) Eigen maps.
@@ -57,6 +106,23 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     scale_only(beta, c, m, n, ldc);
+    return;
+  }
+  // Products of matrices (not vectors, which Eigen multiplies without packing, nor tiny ones,
+  // which it multiplies coefficient-wise) go to the blocked kernel with the thread's workspace.
+  if (m > 1 && n > 1 && m + n + k >= 32) {
+    if (beta != T(1)) scale_only(beta, c, m, n, ldc);
+    constexpr int kRow = Eigen::RowMajor;
+    constexpr int kCol = Eigen::ColMajor;
+    if (!trans_a && !trans_b) {
+      accumulate_product<T, kRow, kRow>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    } else if (!trans_a && trans_b) {
+      accumulate_product<T, kRow, kCol>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    } else if (trans_a && !trans_b) {
+      accumulate_product<T, kCol, kRow>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    } else {
+      accumulate_product<T, kCol, kCol>(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    }
     return;
   }
   using Stride = Eigen::OuterStride<>;

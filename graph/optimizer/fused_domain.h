@@ -20,6 +20,10 @@ inline constexpr std::array<const char*, 8> kFusedOps = {
     "FusedMatMul",        "Gelu",
     "LayerNormalization", "SkipLayerNormalization",
     "RMSNormalization",   "Attention"};
+// The blocked-layout ops of the level-3 layout pass (providers/cpu/ops/nchwc_ops.cc), not fusions.
+inline constexpr std::array<const char*, 7> kBlockedLayoutOps = {
+    "NchwcReorderInput", "NchwcReorderOutput",     "NchwcConv",         "NchwcMaxPool",
+    "NchwcAveragePool",  "NchwcGlobalAveragePool", "NchwcGlobalMaxPool"};
 
 // Attribute names of FusedConv and FusedGemm naming their activation (one of Relu, Clip, Sigmoid,
 // HardSigmoid, HardSwish, LeakyRelu, Tanh, Gelu, GeluTanh, Swish) and its float parameters (Clip:

@@ -1,9 +1,11 @@
 // One rewrite of the graph IR, run by the PassManager. A pass has a name (to turn it off), a level
 // (1 basic: ONNX-to-ONNX rewrites any runtime could load; 2 extended: fusions into the runtime's
-// own ops), and a rewrite that reports how many changes it made, so the manager can run each level
-// to a fixed point and tell the user what happened. Level 3 has no passes of its own: a session
-// with a device provider runs the level-2 fusions at level 3, after partitioning, on the nodes of
-// the providers that run the fused ops (OptimizerOptions::fusion_owner; docs/optimizer.md).
+// own ops; 3 provider-aware: layouts, after partitioning), and a rewrite that reports how many
+// changes it made, so the manager can run each level to a fixed point and tell the user what
+// happened. A session runs level 3 after partitioning: the layout pass on the nodes of providers
+// that prefer it (OptimizerOptions::layout_owner) and, with a device provider, the level-2
+// fusions on the nodes of the providers that run the fused ops (OptimizerOptions::fusion_owner;
+// docs/optimizer.md).
 #pragma once
 
 #include <string>

@@ -65,6 +65,8 @@ const std::vector<std::unique_ptr<GraphPass>>& builtin_passes() {
     p.push_back(make_fuse_attention());
     // After fuse_attention, which absorbs the Kᵀ of attention blocks itself.
     p.push_back(make_fuse_transpose_matmul());
+    // Level 3, after partitioning, when the session names the nodes it may rewrite.
+    p.push_back(make_blocked_channel_layout());
     return p;
   }();
   return passes;
@@ -88,7 +90,7 @@ OptimizationReport optimize(Model& model, const OptimizerOptions& options) {
   std::map<std::string, int> counts;
   const int first =
       std::max(static_cast<int>(options.first_level), static_cast<int>(Level::kBasic));
-  const int last = std::min(static_cast<int>(options.level), static_cast<int>(Level::kExtended));
+  const int last = std::min(static_cast<int>(options.level), static_cast<int>(Level::kProviderAware));
   for (int level = first; level <= last; ++level) {
     for (int round = 0; round < options.max_iterations; ++round) {
       int changes = 0;

@@ -16,7 +16,7 @@
 namespace aruntime::optimizer {
 
 struct OptimizerOptions {
-  Level level = Level::kExtended;     // highest level to run (kProviderAware adds no passes)
+  Level level = Level::kExtended;     // highest level to run
   Level first_level = Level::kBasic;  // lowest level to run
   std::set<std::string> disabled;     // pass names to skip
   // Set for the fusions a session runs after partitioning (level 3): the provider a node is placed
@@ -24,6 +24,11 @@ struct OptimizerOptions {
   // A fusion consumes only nodes with a value, all the same (fuse_common.h: may_fuse). Unset:
   // every node, all alike.
   std::function<std::optional<int>(const Graph& graph, const Node& node)> fusion_owner;
+  // Set by a session for level 3: the provider a node is placed on when that provider prefers the
+  // blocked channel layout (ExecutionProvider::preferred_layout), else nullopt. The layout pass
+  // rewrites only such nodes, and lets blocked values flow only between nodes of one provider.
+  // Unset: the layout pass does nothing (a file saved by `aruntime optimize` stays plain).
+  std::function<std::optional<int>(const Graph& graph, const Node& node)> layout_owner;
   int max_iterations = 16;  // rounds per level before the manager stops looking
   // constant_folding runs nodes through this (the session's host providers); nullptr: no folding.
   const NodeEvaluator* evaluator = nullptr;

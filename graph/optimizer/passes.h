@@ -60,4 +60,9 @@ std::unique_ptr<GraphPass> make_fuse_attention();
 // transA/transB (MatMul: FusedMatMul, or Gemm for 2-D operands).
 std::unique_ptr<GraphPass> make_fuse_transpose_matmul();
 
+// Level 3 (after partitioning, on the nodes OptimizerOptions::layout_owner names): convolutions,
+// pools and the pointwise ops between them move into the blocked channel layout
+// (aruntime.NchwcConv and friends, kernels/nchwc.h), with reorders at the region's edges.
+std::unique_ptr<GraphPass> make_blocked_channel_layout();
+
 }  // namespace aruntime::optimizer

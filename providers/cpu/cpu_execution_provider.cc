@@ -21,6 +21,7 @@ CpuExecutionProvider::CpuExecutionProvider() {
   cpu::register_sequence_kernels(registry_);
   cpu::register_extra_kernels(registry_);
   cpu::register_fused_kernels(registry_);
+  cpu::register_nchwc_kernels(registry_);
 }
 
 }  // namespace aruntime

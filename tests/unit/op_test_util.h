@@ -88,4 +88,20 @@ Tensor to_half(const Tensor& t);
 // Element-wise comparison with numpy.allclose semantics (|a-b| <= atol + rtol*|b|).
 void expect_near(const Tensor& actual, const Tensor& expected, double rtol = 1e-5, double atol = 1e-6);
 
+// Node attributes for graphs built by hand (GraphBuilder).
+inline Attribute int_attr(const std::string& name, int64_t value) {
+  Attribute a;
+  a.name = name;
+  a.type = Attribute::Type::kInt;
+  a.i = value;
+  return a;
+}
+inline Attribute ints_attr(const std::string& name, std::vector<int64_t> values) {
+  Attribute a;
+  a.name = name;
+  a.type = Attribute::Type::kInts;
+  a.ints = std::move(values);
+  return a;
+}
+
 }  // namespace aruntime::testing

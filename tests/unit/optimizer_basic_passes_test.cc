@@ -98,21 +98,8 @@ void expect_same_outputs(const std::function<GraphBuilder()>& make,
   }
 }
 
-Attribute ints_attr(const std::string& name, std::vector<int64_t> v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-
-Attribute int_attr(const std::string& name, int64_t v) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::kInt;
-  a.i = v;
-  return a;
-}
+using testing::int_attr;
+using testing::ints_attr;
 
 Attribute float_attr(const std::string& name, float v) {
   Attribute a;

@@ -37,21 +37,8 @@ void add_attribute(GraphBuilder& b, const std::string& node, Attribute a) {
   }
 }
 
-Attribute int_attr(const std::string& name, int64_t value) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::kInt;
-  a.i = value;
-  return a;
-}
-
-Attribute ints_attr(const std::string& name, std::vector<int64_t> values) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::kInts;
-  a.ints = std::move(values);
-  return a;
-}
+using testing::int_attr;
+using testing::ints_attr;
 
 // GraphBuilder types every node output float32; the quantized ones get their types from
 // inference, as in a session.

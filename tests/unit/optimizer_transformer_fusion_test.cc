@@ -14,13 +14,7 @@ namespace {
 using namespace fusion_test;  // NOLINT: the shared helpers of optimizer_fusion_test_util.h
 using testing::OpTest;
 
-Attribute ints_attribute(const std::string& name, std::vector<int64_t> values) {
-  Attribute a;
-  a.name = name;
-  a.type = Attribute::Type::kInts;
-  a.ints = std::move(values);
-  return a;
-}
+using testing::ints_attr;
 
 // Declares `name` (a graph input) with a symbolic dim at `axis`.
 void make_symbolic(GraphBuilder& b, const std::string& name, size_t axis) {
@@ -201,8 +195,8 @@ TEST(FuseSkipLayerNormalization, FollowsTheSpelledOutLayerNorm) {
     b.node("eps_add", "Add", {"v", "eps"}, {"ve"}).node("sqrt", "Sqrt", {"ve"}, {"sd"});
     b.node("div", "Div", {"d", "sd"}, {"n"}).node("scale", "Mul", {"n", "gamma"}, {"g"});
     b.node("shift", "Add", {"g", "beta"}, {"y"});
-    add_attribute(b, "mean", ints_attribute("axes", {-1}));
-    add_attribute(b, "var", ints_attribute("axes", {-1}));
+    add_attribute(b, "mean", ints_attr("axes", {-1}));
+    add_attribute(b, "var", ints_attr("axes", {-1}));
     return b;
   };
   expect_fused(make, skip_norm_inputs(), {"aruntime.SkipLayerNormalization"});
@@ -399,7 +393,7 @@ TEST(FuseRmsNormalization, MustNotFire) {
 // ---- Transpose into MatMul / Gemm -----------------------------------------------------------
 
 Attribute perm(std::vector<int64_t> p) {
-  return ints_attribute("perm", std::move(p));
+  return ints_attr("perm", std::move(p));
 }
 
 // MatMul(Transpose(a) or a, Transpose(b) or b) on [2,3,4]-shaped batches.

@@ -98,8 +98,15 @@ std::string num(double v) {
 // after partitioning: core/session.cc), while a CPU-only one fuses them all, so the intermediate
 // values of the device's nodes would be missing from the reference run. When either side has a
 // device, both leave the fusions out (the same pass names turn off level 2 and level 3), so that
-// both optimize the graph alike and every node's values are compared.
-SessionArgs without_fusions_if_either_has_a_device(SessionArgs session, const CompareArgs& args) {
+// both optimize the graph alike and every node's values are compared. Neither side moves into the
+// blocked channel layout (level 3's layout pass): its values are padded, blocked copies under
+// other names, which the other side's plain values could not be compared with.
+SessionArgs comparable_optimization(SessionArgs session, const CompareArgs& args) {
+  for (const auto& pass : optimizer::builtin_passes()) {
+    if (pass->level() == optimizer::Level::kProviderAware) {
+      session.disabled_passes.push_back(pass->name());
+    }
+  }
   auto has_device = [](const std::vector<std::string>& providers) {
     return std::any_of(providers.begin(), providers.end(),
                        [](const std::string& p) { return p != "cpu"; });
@@ -140,10 +147,10 @@ int compare_command(const std::vector<std::string>& args) {
   }
   const Environment env = make_environment(compare.verbosity);
   const Session test(env, compare.model,
-                     make_session_options(without_fusions_if_either_has_a_device(compare.session, compare)));
+                     make_session_options(comparable_optimization(compare.session, compare)));
   const Session reference(
       env, compare.model,
-      make_session_options(without_fusions_if_either_has_a_device(reference_args(compare), compare)));
+      make_session_options(comparable_optimization(reference_args(compare), compare)));
   check_dim_names(test, compare.session.dims);
   const PreparedFeeds feeds = prepare_feeds(test, compare.inputs, compare.session.dims, compare.seed);
 

@@ -42,6 +42,9 @@ void register_misc_kernels(KernelRegistry& registry);
 void register_extra_kernels(KernelRegistry& registry);
 // Domain aruntime (the optimizer's fusions): FusedConv FusedGemm Gelu LayerNormalization Attention
 void register_fused_kernels(KernelRegistry& registry);
+// Domain aruntime, the blocked layout (kBlockedLayoutOps): NchwcReorderInput NchwcReorderOutput
+// NchwcConv NchwcMaxPool NchwcAveragePool NchwcGlobalAveragePool NchwcGlobalMaxPool
+void register_nchwc_kernels(KernelRegistry& registry);
 
 // ai.onnx.ml: LinearClassifier LinearRegressor Normalizer Scaler Binarizer Imputer
 // ArrayFeatureExtractor LabelEncoder OneHotEncoder TreeEnsembleClassifier

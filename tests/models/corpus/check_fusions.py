@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""The optimizer's done-when on the corpus's transformers (issue 6, docs/optimizer.md):
+"""The optimizer's done-when on the corpus's transformers and CNNs (issue 6, docs/optimizer.md):
 
     check_fusions.py ARUNTIME CORPUS_DIR [NAME ...]
 
 For each case (default: bert_encoder), `aruntime optimize --opt-level 2` must leave exactly one
 fused Attention per self-attention layer, one LayerNormalization or SkipLayerNormalization per
 normalization of the exported model, one fused GELU per layer (a Gelu node or the Gelu activation
-of a FusedGemm) and no Softmax, Erf or loose ReduceMean; and the outputs of a session at level 3 (the default, highest level) must match level
-0's within rtol 1e-4 / atol 1e-5 on the case's test inputs. The cases are built by make_corpus.py,
+of a FusedGemm) and no Softmax, Erf or loose ReduceMean; a CNN no BatchNormalization, and a CPU
+session at level 3 must run every convolution in the blocked channel layout (aruntime.NchwcConv in
+`aruntime inspect`); and the outputs of a session at level 3 (the default, highest level) must
+match level 0's within rtol 1e-4 / atol 1e-5 on the case's test inputs. The cases are built by make_corpus.py,
 which needs torch: where a case folder is missing, the case prints SKIPPED (never a silent pass)
 and the exit status stays 0 unless --require is given. Exits 1 when a check fails.
 """
@@ -34,7 +36,28 @@ EXPECTED = {
     # torch.nn.TransformerEncoder, 2 post-LN layers with ReLU and a causal mask.
     "transformer_encoder": {"aruntime.Attention": 2, "normalizations": 4, "Softmax": 0,
                             "ReduceMean": 0},
+    # torchvision CNNs: "session:" counts the ops a CPU session at level 3 places (inspect);
+    # "all convs" is the number of Conv nodes of the exported file.
+    "resnet50": {"BatchNormalization": 0, "session:aruntime.NchwcConv": "all convs"},
+    "mobilenet_v3_small": {"BatchNormalization": 0, "session:aruntime.NchwcConv": "all convs"},
+    "efficientnet_b0": {"BatchNormalization": 0, "session:aruntime.NchwcConv": "all convs"},
 }
+
+
+def session_op_counts(aruntime, model):
+    """Ops of the nodes a CPU session places, from `aruntime inspect`'s placement table."""
+    text = subprocess.run([aruntime, "inspect", str(model)], check=True, capture_output=True,
+                          text=True).stdout
+    counts = collections.Counter()
+    in_table = False
+    for line in text.splitlines():
+        if line.startswith("placement"):
+            in_table = True
+            continue
+        fields = line.split()
+        if in_table and len(fields) >= 3 and fields[0] != "node":
+            counts[fields[1]] += 1
+    return counts
 
 
 def op_counts(model):
@@ -73,8 +96,18 @@ def check_case(aruntime, case, name):
         subprocess.run([aruntime, "optimize", str(case / "model.onnx"), str(optimized),
                         "--opt-level", "2"], check=True, stdout=subprocess.DEVNULL)
         counts = op_counts(onnx.load(optimized))
+        file_convs = op_counts(onnx.load(case / "model.onnx"))["Conv"]
+        placed = None
         for op, count in expected.items():
-            if counts[op] != count:
+            if op.startswith("session:"):
+                placed = placed or session_op_counts(aruntime, case / "model.onnx")
+                want = file_convs if count == "all convs" else count
+                got = placed[op[len("session:"):]]
+                counts[op] = got
+                if got != want:
+                    problems.append(f"{want} {op[len('session:'):]} expected in a CPU session, "
+                                    f"got {got}")
+            elif counts[op] != count:
                 problems.append(f"{count} {op} expected after optimize, got {counts[op]}")
         summary = ", ".join(f"{op} {counts[op]}" for op in expected)
         for data_set in sorted(case.glob("test_data_set_*")):

@@ -65,11 +65,11 @@ if [ ${#npu_fp32[@]} -gt 0 ]; then
   "$aruntime" test --providers npu,cpu --provider-option npu:precision=fp32 --rtol 1e-3 --atol 1e-4 \
     "${npu_fp32[@]}" || status=1
 fi
-# The optimizer's done-when on the transformers (docs/optimizer.md): the fused ops that
-# `aruntime optimize` leaves, and level 3 against level 0 (check_fusions.py; SKIPPED when a case
-# was not built).
+# The optimizer's done-when on the transformers and CNNs (docs/optimizer.md): the fused ops that
+# `aruntime optimize` leaves, the CNNs' convolutions in the blocked layout, and level 3 against
+# level 0 (check_fusions.py; SKIPPED when a case was not built).
 fusion_cases=()
-for name in bert_encoder transformer_encoder; do
+for name in bert_encoder transformer_encoder resnet50 mobilenet_v3_small efficientnet_b0; do
   [[ " ${names[*]} " == *" $name "* ]] && fusion_cases+=("$name")
 done
 if [ ${#fusion_cases[@]} -gt 0 ]; then
