@@ -11,6 +11,7 @@
 // Padded lanes (channels C..16*blocks(C)) hold whatever the ops make of 0 (Sigmoid makes 0.5):
 // finite values that the convolutions' zero weights ignore and NchwcReorderOutput drops. That is
 // why only ops that keep finite inputs finite take part (no Div, Log, Reciprocal).
+#include <cmath>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -191,15 +192,16 @@ class BlockedLayout {
     const bool fused_conv = node.domain == kFusedDomain && node.op_type == "FusedConv";
     if (is_op(node, "Conv") || fused_conv) return convert_conv(node, owner, out);
     if (node.inputs.empty() || !float32_4d(node.outputs[0])) return std::nullopt;
+    if (is_binary_pointwise(node)) return convert_binary(node, owner);
     const BlockedValue* x = blocked(node.inputs[0], owner);
     if (x == nullptr) return std::nullopt;
     if (is_unary_pointwise(node)) {
       // Clip's bounds and the like are scalars: the layout does not concern them.
       return rewrite_inputs(node, owner, x->channels, {{0, x->name}}, node.op_type, node.domain);
     }
-    if (is_binary_pointwise(node)) return convert_binary(node, owner, *x);
+    if (is_op(node, "Concat")) return convert_concat(node, owner);
+    if (is_op(node, "BatchNormalization")) return convert_batch_normalization(node, owner, *x, out);
     if (node.domain.empty() && node.inputs.size() == 1) {
-      const auto dims = dims4(graph_, node.inputs[0]);
       if (node.op_type == "GlobalAveragePool" || node.op_type == "GlobalMaxPool") {
         return rewrite_inputs(node, owner, x->channels, {{0, x->name}}, "Nchwc" + node.op_type,
                               kFusedDomain);
@@ -221,23 +223,136 @@ class BlockedLayout {
   }
 
   // Both operands blocked with the same channels (broadcasting over batch and space only), or one
-  // of them a one-element constant.
-  std::optional<Node> convert_binary(const Node& node, int owner, const BlockedValue& x) {
+  // of them blocked and the other a constant of one element or one per channel ([C, 1, 1] or
+  // [1, C, 1, 1], as exporters spell an affine BatchNormalization), which becomes a blocked
+  // constant [1, C/16, 1, 1, 16] with zero padded lanes.
+  std::optional<Node> convert_binary(const Node& node, int owner) {
     if (node.inputs.size() != 2) return std::nullopt;
     const auto out_dims = dims4(graph_, node.outputs[0]);
-    if (!out_dims || (*out_dims)[1] != x.channels) return std::nullopt;
-    const std::string& other = node.inputs[1];
-    if (const BlockedValue* y = blocked(other, owner)) {
-      if (y->channels != x.channels) return std::nullopt;
-      return rewrite_inputs(node, owner, x.channels, {{0, x.name}, {1, y->name}}, node.op_type,
+    if (!out_dims) return std::nullopt;
+    const BlockedValue* a = blocked(node.inputs[0], owner);
+    const BlockedValue* b = blocked(node.inputs[1], owner);
+    if (a != nullptr && b != nullptr) {
+      if (a->channels != b->channels || (*out_dims)[1] != a->channels) return std::nullopt;
+      return rewrite_inputs(node, owner, a->channels, {{0, a->name}, {1, b->name}}, node.op_type,
                             node.domain);
     }
+    const BlockedValue* x = a != nullptr ? a : b;
+    if (x == nullptr || (*out_dims)[1] != x->channels) return std::nullopt;
+    const size_t xi = a != nullptr ? 0 : 1;
+    const std::string& other = node.inputs[1 - xi];
     const Tensor* c = graph_.constant(other);
-    if (c != nullptr && c->shape().num_elements() == 1 && c->shape().rank() <= 4 &&
-        c->dtype() == DataType::kFloat32) {
-      return rewrite_inputs(node, owner, x.channels, {{0, x.name}}, node.op_type, node.domain);
+    if (c == nullptr || c->dtype() != DataType::kFloat32 || c->shape().rank() > 4) {
+      return std::nullopt;
     }
-    return std::nullopt;
+    if (c->shape().num_elements() == 1) {
+      return rewrite_inputs(node, owner, x->channels, {{xi, x->name}}, node.op_type, node.domain);
+    }
+    const auto& d = c->shape().dims();
+    const size_t r = d.size();
+    const bool per_channel = r >= 3 && d[r - 3] == x->channels && d[r - 2] == 1 && d[r - 1] == 1 &&
+                             c->shape().num_elements() == x->channels;
+    if (!per_channel) return std::nullopt;
+    return rewrite_inputs(node, owner, x->channels,
+                          {{xi, x->name}, {1 - xi, blocked_constant(other, *c, x->channels)}},
+                          node.op_type, node.domain);
+  }
+
+  // The per-channel constant `name` as [1, C/16, 1, 1, 16], padded lanes 0; made once per constant.
+  std::string blocked_constant(const std::string& name, const Tensor& values, int64_t channels) {
+    auto it = blocked_constants_.find(name);
+    if (it != blocked_constants_.end()) return it->second;
+    std::vector<float> padded(static_cast<size_t>(blocks(channels) * kBlock), 0.0f);
+    std::copy(values.data<float>(), values.data<float>() + channels, padded.begin());
+    const std::string blocked_name = fresh_value_name(graph_, name + "_nchwc");
+    add_blocked_constant(blocked_name, std::move(padded), channels);
+    blocked_constants_[name] = blocked_name;
+    return blocked_name;
+  }
+
+  void add_blocked_constant(const std::string& name, std::vector<float> values, int64_t channels) {
+    const Shape shape{1, blocks(channels), 1, 1, kBlock};
+    TypeInfo type;
+    type.dtype = DataType::kFloat32;
+    type.shape = std::vector<Dim>{Dim::fixed(1), Dim::fixed(blocks(channels)), Dim::fixed(1),
+                                  Dim::fixed(1), Dim::fixed(kBlock)};
+    graph_.value_types[name] = type;
+    graph_.initializers[name] = Tensor::from_vector<float>(shape, values);
+  }
+
+  // Concat over channels of blocked values: the blocked tensors concatenate along their block axis
+  // as they are, when every input but the last fills whole blocks (the last one's padding then
+  // ends the result, as the layout wants).
+  std::optional<Node> convert_concat(const Node& node, int owner) {
+    const int64_t axis = node.attr_int("axis", 0);
+    if (axis != 1 && axis != -3) return std::nullopt;
+    std::vector<std::pair<size_t, std::string>> inputs;
+    int64_t channels = 0;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const BlockedValue* b = blocked(node.inputs[i], owner);
+      if (b == nullptr || (i + 1 < node.inputs.size() && b->channels % kBlock != 0)) {
+        return std::nullopt;
+      }
+      inputs.push_back({i, b->name});
+      channels += b->channels;
+    }
+    const auto out_dims = dims4(graph_, node.outputs[0]);
+    if (!out_dims || (*out_dims)[1] != channels) return std::nullopt;
+    std::optional<Node> rewritten =
+        rewrite_inputs(node, owner, channels, inputs, node.op_type, node.domain);
+    for (Attribute& a : rewritten->attributes) {
+      if (a.name == "axis") a.i = 1;  // the block axis of the 5-D tensors
+    }
+    return rewritten;
+  }
+
+  // Inference BatchNormalization with constant statistics (one that no Conv absorbed, as after
+  // DenseNet's Concats) becomes Mul by scale and Add of shift, both blocked constants
+  // [1, C/16, 1, 1, 16] with zero padded lanes: y = x * s + t, s = gamma / sqrt(var + eps),
+  // t = beta - mean * s (in double).
+  std::optional<Node> convert_batch_normalization(const Node& node, int owner,
+                                                  const BlockedValue& x, std::vector<Node>& out) {
+    if (node.inputs.size() != 5 || node.attr_int("training_mode", 0) != 0) return std::nullopt;
+    const int64_t c = x.channels;
+    std::vector<const Tensor*> params;
+    for (size_t i = 1; i < 5; ++i) {
+      const Tensor* t = graph_.constant(node.inputs[i]);
+      if (t == nullptr || t->dtype() != DataType::kFloat32 || t->shape().rank() != 1 ||
+          t->shape()[0] != c) {
+        return std::nullopt;
+      }
+      params.push_back(t);
+    }
+    const double epsilon = node.attr_float("epsilon", 1e-5f);
+    std::vector<float> scale(static_cast<size_t>(blocks(c) * kBlock), 0.0f);
+    std::vector<float> shift(scale.size(), 0.0f);
+    const float* gamma = params[0]->data<float>();
+    const float* beta = params[1]->data<float>();
+    const float* mean = params[2]->data<float>();
+    const float* var = params[3]->data<float>();
+    for (int64_t i = 0; i < c; ++i) {
+      const double s = gamma[i] / std::sqrt(static_cast<double>(var[i]) + epsilon);
+      scale[static_cast<size_t>(i)] = static_cast<float>(s);
+      shift[static_cast<size_t>(i)] = static_cast<float>(beta[i] - mean[i] * s);
+    }
+    const std::string scale_name = fresh_value_name(graph_, node.name + "_nchwc_scale");
+    add_blocked_constant(scale_name, std::move(scale), c);
+    const std::string shift_name = fresh_value_name(graph_, node.name + "_nchwc_shift");
+    add_blocked_constant(shift_name, std::move(shift), c);
+    const std::string scaled = fresh_value_name(graph_, node.outputs[0] + "_nchwc_scaled");
+    set_blocked_type(node.outputs[0], scaled, c);
+    Node mul;
+    mul.name = fresh_node_name(node.name + "_scale");
+    mul.op_type = "Mul";
+    mul.inputs = {x.name, scale_name};
+    mul.outputs = {scaled};
+    out.push_back(std::move(mul));
+    Node add;
+    add.name = node.name;  // the node it replaces keeps its name
+    add.op_type = "Add";
+    add.inputs = {scaled, shift_name};
+    add.outputs = {block_output(node, owner, c)};
+    return add;
   }
 
   std::optional<Node> rewrite_inputs(const Node& node, int owner, int64_t channels,
@@ -292,6 +407,7 @@ class BlockedLayout {
   const OptimizerOptions& options_;
   std::unordered_map<std::string, BlockedValue> blocked_;  // plain name -> blocked form
   std::unordered_map<std::string, std::vector<std::string>> original_outputs_;  // node name
+  std::unordered_map<std::string, std::string> blocked_constants_;  // plain name -> blocked
   std::set<std::string> node_names_;
 };
 

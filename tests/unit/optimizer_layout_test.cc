@@ -4,6 +4,7 @@
 // only on the nodes of a provider that prefers the layout).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -247,13 +248,14 @@ TEST(BlockedLayoutPass, LeavesConvolutionsItCannotRunAsTheyAre) {
 
 TEST(BlockedLayoutPass, OnlyOpsThatKeepPaddedLanesFiniteJoinTheRegion) {
   // Div is never taken (by a blocked value it would divide the padded lanes, 0, by 0), nor a
-  // broadcast over channels (a per-channel constant does not fit the blocked shape): both read
-  // plain values.
+  // constant that varies over rows (it does not fit the blocked shape): both read plain values.
+  // A per-channel constant (an affine normalization) joins as a blocked constant.
   auto make = [] {
     GraphBuilder b;
-    b.input("x", {1, 20, 4, 4}).output("y").output("z");
+    b.input("x", {1, 20, 4, 4}).output("y").output("z").output("v");
     b.initializer("w", weights(Shape{20, 20, 1, 1}, 0.03f));
     b.initializer("scale", ramp(Shape{1, 20, 1, 1}, 0.3f));
+    b.initializer("rows", ramp(Shape{1, 1, 4, 1}, 0.3f));
     b.initializer("two", fusion_test::f32({1}, {2.0f}));
     std::vector<float> den(320);
     for (size_t i = 0; i < den.size(); ++i) den[i] = 1.0f + static_cast<float>(i % 7) / 7.0f;
@@ -261,15 +263,85 @@ TEST(BlockedLayoutPass, OnlyOpsThatKeepPaddedLanesFiniteJoinTheRegion) {
     b.node("conv", "Conv", {"x", "w"}, {"c"});
     b.node("double", "Mul", {"c", "two"}, {"d"});  // one-element constant: stays blocked
     b.node("div", "Div", {"d", "den"}, {"y"});
-    b.node("scale_mul", "Mul", {"d", "scale"}, {"z"});
+    b.node("scale_mul", "Mul", {"scale", "d"}, {"z"});  // the constant first
+    b.node("row_add", "Add", {"d", "rows"}, {"v"});
     return b;
   };
   GraphBuilder b = make();
   lay_out(b, everything);
   EXPECT_EQ(ops(b.graph()),
             (std::vector<std::string>{"aruntime.NchwcConv", "Mul", "aruntime.NchwcReorderOutput",
-                                      "Div", "Mul"}));
+                                      "Div", "Mul", "aruntime.NchwcReorderOutput", "Add"}))
+      << ::testing::PrintToString(ops(b.graph()));
+  const Node& scale_mul = b.graph().nodes[4];
+  EXPECT_EQ(b.graph().find_type(scale_mul.inputs[0])->to_string(), "float32[1,2,1,1,16]");
   expect_same_outputs(make, b, ramp(Shape{1, 20, 4, 4}, 0.2f));
+}
+
+// DenseNet's pattern: the features of earlier layers concatenated over channels, normalized by a
+// BatchNormalization no Conv absorbs, then convolved.
+GraphBuilder concat_batchnorm(int64_t first_channels, int64_t axis) {
+  GraphBuilder b;
+  b.input("x", {1, 16, 6, 6}).output("y");
+  b.initializer("w1", weights(Shape{first_channels, 16, 3, 3}, 0.013f));
+  b.initializer("w2", weights(Shape{16, first_channels, 1, 1}, 0.021f));
+  const int64_t c = axis == 1 ? first_channels + 16 : 16;
+  b.initializer("gamma", ramp(Shape{c}, 0.31f));
+  b.initializer("beta", ramp(Shape{c}, 0.17f));
+  b.initializer("mean", ramp(Shape{c}, 0.23f));
+  std::vector<float> var(static_cast<size_t>(c));
+  for (size_t i = 0; i < var.size(); ++i) var[i] = 0.5f + 0.1f * static_cast<float>(i % 7);
+  b.initializer("var", fusion_test::f32({c}, var));
+  b.initializer("w3", weights(Shape{20, c, 3, 3}, 0.019f));
+  b.node("conv1", "Conv", {"x", "w1"}, {"c1"});
+  set(b, "conv1", ints_attr("pads", {1, 1, 1, 1}));
+  b.node("conv2", "Conv", {"c1", "w2"}, {"c2"});
+  b.node("cat", "Concat", {"c1", "c2"}, {"cat"});
+  set(b, "cat", int_attr("axis", axis));
+  b.node("bn", "BatchNormalization", {"cat", "gamma", "beta", "mean", "var"}, {"n"});
+  b.node("relu", "Relu", {"n"}, {"r"});
+  b.node("conv3", "Conv", {"r", "w3"}, {"y"});
+  set(b, "conv3", ints_attr("pads", {1, 1, 1, 1}));
+  return b;
+}
+
+TEST(BlockedLayoutPass, ConcatOverWholeBlocksAndBatchNormalizationStayBlocked) {
+  const Tensor x = ramp(Shape{1, 16, 6, 6}, 0.05f);
+  auto make = [] { return concat_batchnorm(32, 1); };
+  GraphBuilder b = make();
+  lay_out(b, everything);
+  const std::vector<std::string> got = ops(b.graph());
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"aruntime.NchwcConv", "aruntime.NchwcConv",
+                                      "Concat",      // of [1,2,6,6,16] and [1,1,6,6,16]
+                                      "Mul", "Add",  // the normalization, blocked
+                                      "Relu", "aruntime.NchwcConv", "aruntime.NchwcReorderOutput"}))
+      << ::testing::PrintToString(got);
+  EXPECT_EQ(b.graph().nodes[2].attr_int("axis"), 1);
+  EXPECT_EQ(b.graph().find_type(b.graph().nodes[2].outputs[0])->to_string(), "float32[1,3,6,6,16]");
+  expect_same_outputs(make, b, x);
+
+  // The first input's 20 channels leave a padded block inside the result: Concat and what
+  // follows it until the next convolution stay NCHW.
+  auto partial = [] { return concat_batchnorm(20, 1); };
+  GraphBuilder p = partial();
+  lay_out(p, everything);
+  const std::vector<std::string> p_ops = ops(p.graph());
+  EXPECT_EQ(p_ops, (std::vector<std::string>{"aruntime.NchwcConv", "aruntime.NchwcReorderOutput",
+                                             "aruntime.NchwcConv", "aruntime.NchwcReorderOutput",
+                                             "Concat", "BatchNormalization", "Relu",
+                                             "aruntime.NchwcConv", "aruntime.NchwcReorderOutput"}))
+      << ::testing::PrintToString(p_ops);
+  expect_same_outputs(partial, p, x);
+
+  // Concatenating over rows is not the channels' business.
+  auto rows = [] { return concat_batchnorm(16, 2); };
+  GraphBuilder r = rows();
+  lay_out(r, everything);
+  const std::vector<std::string> r_ops = ops(r.graph());
+  EXPECT_NE(std::find(r_ops.begin(), r_ops.end(), "BatchNormalization"), r_ops.end())
+      << ::testing::PrintToString(r_ops);
+  expect_same_outputs(rows, r, x);
 }
 
 // --- Sessions --------------------------------------------------------------------------------
