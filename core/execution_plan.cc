@@ -48,7 +48,7 @@ std::vector<DataType> types_of(const Graph& g, const std::vector<std::string>& n
 
 }  // namespace
 
-ExecutionPlan build_execution_plan(const PlanInputs& in) {
+ExecutionPlan build_execution_plan(const PlanInputs& in, const ReleaseInitializer& release_packed_initializer) {
   ExecutionPlan plan;
   const Graph& graph = in.graph;
   const std::string& origin = in.model.origin;
@@ -61,6 +61,30 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
   };
   std::vector<Provisional> provisional;
   std::vector<bool> group_done(in.partition.groups.size(), false);
+  // Inputs whose initializer was released after its only reader packed it: they read as omitted.
+  std::set<std::pair<const Node*, size_t>> released_inputs;
+  std::unordered_map<std::string, std::vector<NodeIndex>> readers;
+  if (release_packed_initializer) readers = graph.consumers();
+  auto release_packed = [&](const Node& node, NodeIndex index, const OpKernel& kernel) {
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const std::string& name = node.inputs[i];
+      if (name.empty() || graph.constant(name) == nullptr || graph.is_graph_output(name)) continue;
+      auto r = readers.find(name);
+      if (r == readers.end() ||
+          std::any_of(r->second.begin(), r->second.end(), [&](NodeIndex j) { return j != index; })) {
+        continue;  // another node reads it too (consumers() counts subgraph reads as the owner's)
+      }
+      bool all_packed = true;  // every position of this node that reads it
+      for (size_t k = 0; k < node.inputs.size(); ++k) {
+        if (node.inputs[k] == name && !kernel.packed_constant_input(k)) all_packed = false;
+      }
+      if (!all_packed) continue;
+      for (size_t k = 0; k < node.inputs.size(); ++k) {
+        if (node.inputs[k] == name) released_inputs.insert({&node, k});
+      }
+      release_packed_initializer(name);
+    }
+  };
   for (NodeIndex i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
     const NodeAssignment& a = in.partition.nodes[i];
@@ -80,6 +104,8 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
         if (msg.rfind(node.describe(), 0) != 0) msg = node.describe() + ": " + msg;
         throw Error(e.code(), origin + ": " + msg);
       }
+      plan.packed_constant_bytes += kernel->packed_bytes();
+      if (release_packed_initializer) release_packed(node, i, *kernel);
       provisional.push_back({&node, a.provider, std::move(kernel)});
       continue;
     }
@@ -307,7 +333,7 @@ ExecutionPlan build_execution_plan(const PlanInputs& in) {
     for (size_t i = 0; i < p.node->inputs.size(); ++i) {
       const std::string& v = p.node->inputs[i];
       // Inputs the kernel reads on the host (a device kernel's shape or axes tensor) stay there.
-      if (v.empty()) {
+      if (v.empty() || released_inputs.count({p.node, i}) != 0) {
         step.inputs.push_back(-1);
         continue;
       }

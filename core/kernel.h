@@ -124,6 +124,17 @@ class OpKernel {
     (void)input;
     return false;
   }
+  // True when the kernel packed constant input `input` (KernelInfo::constant_input) into its own
+  // layout when it was created and never reads it again: the plan may then release the
+  // initializer (PlanInputs::release_packed_initializer), and the input reads as omitted
+  // (ctx.input returns nullptr) in every run.
+  virtual bool packed_constant_input(size_t input) const {
+    (void)input;
+    return false;
+  }
+  // Bytes of constant data the kernel holds in its own layout (prepacked weights), for the
+  // session's memory report.
+  virtual size_t packed_bytes() const { return 0; }
 };
 
 using KernelFactory = std::function<std::unique_ptr<OpKernel>(const KernelInfo&)>;

@@ -129,7 +129,10 @@ class SessionImpl {
     std::vector<Allocator*> arenas;
     for (const auto& a : arenas_) arenas.push_back(a.get());
     subgraphs_ = std::make_unique<SessionSubgraphCompiler>(model_, eps, arenas, host_arena_.get(), options_.placement);
-    plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get(), subgraphs_.get()});
+    // A weight its kernel packed (the blocked convolutions) is dropped at once, so that the
+    // original and packed weights are never all in memory together.
+    plan_ = build_execution_plan({model_, *model_.graph, eps, partition_, arenas, host_arena_.get(), subgraphs_.get()},
+                                 [this](const std::string& name) { model_.graph->initializers.erase(name); });
     const int threads = options_.intra_op_threads > 0 ? options_.intra_op_threads : tbb::task_arena::automatic;
     thread_arena_ = std::make_unique<tbb::task_arena>(threads);
     create_executor();
@@ -778,6 +781,9 @@ class SessionImpl {
     for (const auto& [slot, tensor] : plan_.constants) {
       memory_for(tensor.device().to_string()).weights_bytes += tensor.byte_size();
     }
+    // Weights the kernels packed into their own layouts (host memory), in place of the
+    // initializers released for them.
+    if (plan_.packed_constant_bytes > 0) memory_for(Device::cpu().to_string()).weights_bytes += plan_.packed_constant_bytes;
     for (const auto& m : r.memories) {
       r.planned_peak_bytes += m.planned_peak_bytes;
       r.weights_bytes += m.weights_bytes;

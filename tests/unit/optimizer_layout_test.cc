@@ -398,6 +398,26 @@ TEST(BlockedLayoutSession, TheCpuProviderGetsTheLayoutAtLevelThreeOnly) {
   EXPECT_EQ(ops_by_node(npu_test::make_session(model, off)).at("conv2"), "Conv@cpu");
 }
 
+TEST(BlockedLayoutSession, PackedWeightsReplaceTheInitializers) {
+  // Each blocked convolution packs its weights when the session is created and the session drops
+  // the initializer at once: the memory report's weights are the packed ones, zero-padded to
+  // whole blocks of output channels. conv1 reads the 3-channel image as NCHW:
+  // [16/16, 3, 3, 3, 16] = 432 floats; conv2 [1, 1, 3, 3, 16, 16] = 2304; and each a bias of
+  // 16 zeros (none given).
+  const std::string model = session_model();
+  Session blocked = npu_test::make_session(model, SessionOptions{});
+  EXPECT_EQ(blocked.memory_report().weights_bytes, (432u + 2304u + 2u * 16u) * 4u);
+  SessionOptions level2;
+  level2.optimization.level = 2;
+  Session plain = npu_test::make_session(model, level2);
+  EXPECT_EQ(plain.memory_report().weights_bytes, (16u * 27u + 16u * 144u) * 4u);
+  // The released weights are not needed by any run.
+  std::map<std::string, Tensor> feeds = {{"x", ramp(Shape{1, 3, 12, 12}, 0.11f)}};
+  for (int run = 0; run < 2; ++run) {
+    testing::expect_near(blocked.run(feeds)[0], plain.run(feeds)[0], 1e-4, 1e-5);
+  }
+}
+
 TEST(BlockedLayoutSession, ADeviceProvidersNodesKeepTheirLayout) {
   // The simulated NPU takes the float32 CNN; nothing is left on the CPU to rewrite.
   const std::string model = session_model();

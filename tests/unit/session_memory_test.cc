@@ -160,8 +160,14 @@ void expect_identical(const Tensor& a, const Tensor& b) {
 
 TEST(SessionMemory, StaticModelIsPlannedUpFrontAndMatchesTheUnplannedRun) {
   const std::string bytes = inception_model("2");
-  Session planned = make_session(bytes);
-  Session reference = make_session(bytes, reference_options());
+  // Level 2: at level 3 the convolutions hold their weights packed in the blocked layout, counted
+  // in their padded sizes (optimizer_layout_test.cc checks that).
+  SessionOptions level2;
+  level2.optimization.level = 2;
+  Session planned = make_session(bytes, level2);
+  SessionOptions reference_level2 = reference_options();
+  reference_level2.optimization.level = 2;
+  Session reference = make_session(bytes, reference_level2);
   const MemoryPlanReport r = planned.memory_report();
   EXPECT_TRUE(r.complete);
   ASSERT_EQ(r.memories.size(), 1u);

@@ -129,6 +129,8 @@ class NchwcConv final : public OpKernel {
     if (x_rank != 4 && x_rank != 5) return;  // every run refuses such an X
     const Shape& ws = w->shape();
     packed_kind_ = conv_kind(node, ws, x_rank, ErrorCode::kInvalidModel);
+    packed_w_shape_ = ws;
+    kind_is_final_ = x_type != nullptr && x_type->shape.has_value();
     nchwc::Conv2dGeometry g;
     g.in_channels = ws[1] * group_;
     g.out_channels = ws[0];
@@ -141,6 +143,7 @@ class NchwcConv final : public OpKernel {
     nchwc::pack_weights(packed_kind_, g, w->data<float>(), packed_weights_.data<float>());
     const Tensor* b = info.constant_input(2);
     if (info.has_input(2) && b == nullptr) return;  // B comes with each run
+    bias_is_constant_ = b != nullptr;
     if (b != nullptr) {
       require_float32(node, *b, 2);
       check_bias(node, *b, g.out_channels, ErrorCode::kInvalidModel);
@@ -151,35 +154,50 @@ class NchwcConv final : public OpKernel {
                      packed_bias_.data<float>());
   }
 
+  // W was packed for the kind every run has (X's rank was known), and a constant B too: the plan
+  // may release them (PlanInputs::release_packed_initializer), and they then read as omitted.
+  bool packed_constant_input(size_t input) const override {
+    if (input == 1) return packed_weights_.defined() && kind_is_final_;
+    if (input == 2) return packed_bias_.defined() && bias_is_constant_;
+    return false;
+  }
+
+  size_t packed_bytes() const override {
+    return (packed_weights_.defined() ? packed_weights_.byte_size() : 0) +
+           (packed_bias_.defined() ? packed_bias_.byte_size() : 0);
+  }
+
   void compute(KernelContext& ctx) const override {
     const Node& node = ctx.node();
     const Tensor& x = ctx.required_input(0);
-    const Tensor& w = ctx.required_input(1);
+    // Absent when the plan released the packed constant (packed_constant_input).
+    const Tensor* w_fed = packed_weights_.defined() ? ctx.input(1) : &ctx.required_input(1);
+    const Shape& w_shape = w_fed != nullptr ? w_fed->shape() : packed_w_shape_;
     const Tensor* b = ctx.input(2);
     const Tensor* z = ctx.input(3);
     require_float32(node, x, 0);
-    require_float32(node, w, 1);
+    if (w_fed != nullptr) require_float32(node, *w_fed, 1);
     if (b != nullptr) require_float32(node, *b, 2);
     if (z != nullptr) require_float32(node, *z, 3);
-    check_weight(node, w.shape(), ErrorCode::kInvalidArgument);
+    check_weight(node, w_shape, ErrorCode::kInvalidArgument);
     if (x.rank() != 4 && x.rank() != 5) {
       fail(ErrorCode::kInvalidArgument, node,
            "input X has shape " + x.shape().to_string() +
                ", expected blocked [N, ceil(C/16), H, W, 16] or NCHW [N, C, H, W]");
     }
-    const ConvKind kind = conv_kind(node, w.shape(), x.rank(), ErrorCode::kInvalidArgument);
+    const ConvKind kind = conv_kind(node, w_shape, x.rank(), ErrorCode::kInvalidArgument);
     const auto& xd = x.shape().dims();
-    const auto& wd = w.shape().dims();
+    const auto& wd = w_shape.dims();
     const int64_t channels = wd[1] * group_;  // conv_kind bounded group_ by M or made it 1
     if (kind == ConvKind::kNchwInput) {
-      check_conv_weight(node, attrs_, group_, w.shape(), xd[1]);
+      check_conv_weight(node, attrs_, group_, w_shape, xd[1]);
     } else {
       require_blocked(node, x);
-      check_conv_weight(node, attrs_, group_, w.shape(), channels);
+      check_conv_weight(node, attrs_, group_, w_shape, channels);
       if (xd[1] != nchwc::blocks(channels)) {
         fail(ErrorCode::kInvalidArgument, node,
              "input X has shape " + x.shape().to_string() + ": " + std::to_string(xd[1]) +
-                 " channel blocks, but weight W " + w.shape().to_string() + " with group " +
+                 " channel blocks, but weight W " + w_shape.to_string() + " with group " +
                  std::to_string(group_) + " expects " + std::to_string(channels) + " channels, " +
                  std::to_string(nchwc::blocks(channels)) + " blocks");
       }
@@ -216,7 +234,7 @@ class NchwcConv final : public OpKernel {
       // The kernels take at least one input channel and pixel; a convolution over nothing (Y =
       // the bias everywhere) is no network's region.
       fail(ErrorCode::kNotImplemented, node,
-           "input X of shape " + x.shape().to_string() + " with weight W " + w.shape().to_string() +
+           "input X of shape " + x.shape().to_string() + " with weight W " + w_shape.to_string() +
                " has no channels or pixels");
     }
 
@@ -225,8 +243,13 @@ class NchwcConv final : public OpKernel {
     if (packed_weights_.defined() && packed_kind_ == kind) {
       packed_w = packed_weights_.data<float>();
     } else {
+      if (w_fed == nullptr) {
+        fail(ErrorCode::kRuntimeError, node,
+             "input X has rank " + std::to_string(x.rank()) +
+                 ", not the rank its weights were packed for when the session was created");
+      }
       run_w = ctx.allocate_temp(Shape{nchwc::packed_weights_size(kind, g)}, DataType::kFloat32);
-      nchwc::pack_weights(kind, g, w.data<float>(), run_w.data<float>());
+      nchwc::pack_weights(kind, g, w_fed->data<float>(), run_w.data<float>());
       packed_w = run_w.data<float>();
     }
     const float* packed_b = nullptr;
@@ -290,6 +313,9 @@ class NchwcConv final : public OpKernel {
   // Packed once from a constant W (for the kind X's known rank gives) and a constant or omitted
   // B; undefined otherwise, and then packed per run.
   ConvKind packed_kind_ = ConvKind::kDense;
+  Shape packed_w_shape_;        // W's shape, for runs after the plan released W
+  bool kind_is_final_ = false;  // X's rank was known: every run uses packed_kind_
+  bool bias_is_constant_ = false;
   Tensor packed_weights_;
   Tensor packed_bias_;
 };
