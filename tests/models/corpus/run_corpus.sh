@@ -50,19 +50,24 @@ if [ ${#checked[@]} -gt 0 ]; then
 fi
 # The same real models with the simulated NPU first, at its default fp16 precision and the fp16
 # tolerances of providers/npu/README.md: CNNs and transformers it runs (mostly) on the device.
-# (The torchvision ResNet-50 is checked at fp32: its 53 layers accumulate more fp16 rounding.)
+# (The ResNet-50s are checked at fp32: their 53 layers accumulate more fp16 rounding. Their logits
+# reach about 7 and any two fp32 summation orders differ by up to ~2e-4 on them (the CPU provider
+# against onnxruntime's reference: 1.7e-4 on the zoo model's seeded weights), so the absolute
+# tolerance there is 5e-4, 7e-5 of the logits' scale.)
 npu_fp16=() npu_fp32=()
-for name in mobilenet_v3_small efficientnet_b0 vit_small transformer_encoder onnx_light_resnet50_seeded_weights; do
+for name in mobilenet_v3_small efficientnet_b0 vit_small transformer_encoder; do
   [ -f "$out/$name/model.onnx" ] && npu_fp16+=("$out/$name")
 done
-[ -f "$out/resnet50/model.onnx" ] && npu_fp32+=("$out/resnet50")
+for name in resnet50 onnx_light_resnet50_seeded_weights; do
+  [ -f "$out/$name/model.onnx" ] && npu_fp32+=("$out/$name")
+done
 if [ ${#npu_fp16[@]} -gt 0 ]; then
   echo "corpus: with --providers npu,cpu (fp16):"
   "$aruntime" test --providers npu,cpu --rtol 1e-2 --atol 1e-3 "${npu_fp16[@]}" || status=1
 fi
 if [ ${#npu_fp32[@]} -gt 0 ]; then
   echo "corpus: with --providers npu,cpu (fp32):"
-  "$aruntime" test --providers npu,cpu --provider-option npu:precision=fp32 --rtol 1e-3 --atol 1e-4 \
+  "$aruntime" test --providers npu,cpu --provider-option npu:precision=fp32 --rtol 1e-3 --atol 5e-4 \
     "${npu_fp32[@]}" || status=1
 fi
 # The optimizer's done-when on the transformers and CNNs (docs/optimizer.md): the fused ops that
