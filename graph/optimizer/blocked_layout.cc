@@ -93,30 +93,23 @@ class BlockedLayout {
     std::vector<Node> with_outputs;
     with_outputs.reserve(graph_.nodes.size());
     for (Node& node : graph_.nodes) {
-      std::vector<std::string> produced;
-      if (auto it = original_outputs_.find(node.name); it != original_outputs_.end()) {
-        produced = it->second;
-      }
+      auto converted = original_output_.find(node.name);
       with_outputs.push_back(std::move(node));
-      for (const std::string& original : produced) {
-        if (!graph_.is_graph_output(original) && consumers.count(original) == 0) {
-          graph_.value_types.erase(original);
-          continue;
-        }
-        const BlockedValue& b = blocked_.at(original);
-        Node reorder;
-        reorder.name = fresh_node_name(original + "_reorder_output");
-        reorder.domain = kFusedDomain;
-        reorder.op_type = "NchwcReorderOutput";
-        reorder.inputs = {b.name};
-        reorder.outputs = {original};
-        Attribute channels;
-        channels.name = "channels";
-        channels.type = Attribute::Type::kInt;
-        channels.i = b.channels;
-        reorder.attributes.push_back(channels);
-        with_outputs.push_back(std::move(reorder));
+      if (converted == original_output_.end()) continue;
+      const std::string& original = converted->second;
+      if (!graph_.is_graph_output(original) && consumers.count(original) == 0) {
+        graph_.value_types.erase(original);
+        continue;
       }
+      const BlockedValue& b = blocked_.at(original);
+      Node reorder;
+      reorder.name = fresh_node_name(original + "_reorder_output");
+      reorder.domain = kFusedDomain;
+      reorder.op_type = "NchwcReorderOutput";
+      reorder.inputs = {b.name};
+      reorder.outputs = {original};
+      reorder.attributes.push_back(int_attribute("channels", b.channels));
+      with_outputs.push_back(std::move(reorder));
     }
     graph_.nodes = std::move(with_outputs);
     return changes;
@@ -176,7 +169,7 @@ class BlockedLayout {
     const std::string name = fresh_value_name(graph_, original + "_nchwc");
     set_blocked_type(original, name, channels);
     blocked_[original] = BlockedValue{name, owner, channels};
-    original_outputs_[node.name] = {original};
+    original_output_[node.name] = original;
     return name;
   }
 
@@ -406,7 +399,8 @@ class BlockedLayout {
   Graph& graph_;
   const OptimizerOptions& options_;
   std::unordered_map<std::string, BlockedValue> blocked_;  // plain name -> blocked form
-  std::unordered_map<std::string, std::vector<std::string>> original_outputs_;  // node name
+  // Converted node's name -> the plain name of its output, which it now writes blocked.
+  std::unordered_map<std::string, std::string> original_output_;
   std::unordered_map<std::string, std::string> blocked_constants_;  // plain name -> blocked
   std::set<std::string> node_names_;
 };

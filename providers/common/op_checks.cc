@@ -3,12 +3,14 @@
 #include "kernels/broadcast.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "aruntime/data_type.h"
 #include "aruntime/status.h"
 #include "graph/optimizer/fused_domain.h"
+#include "providers/common/window_attributes.h"
 
 namespace aruntime {
 namespace {
@@ -206,6 +208,70 @@ Shape prelu_slope_shape(const Node& node, const Tensor& x, const Tensor& slope, 
                                               x.shape().to_string());
   }
   return slope.shape();
+}
+
+Shape broadcast_output_shape(const Node& node, const std::vector<Shape>& shapes) {
+  std::optional<Shape> out = kernels::broadcast_shapes(shapes);
+  if (!out) {
+    std::string list;
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      if (i > 0) list += i + 1 == shapes.size() ? " and " : ", ";
+      list += shapes[i].to_string();
+    }
+    throw_error(ErrorCode::kRuntimeError,
+                node.describe() + ": input shapes " + list + " cannot be broadcast");
+  }
+  return *out;
+}
+
+Shape broadcast_output_shape(const Node& node, const Shape& a, const Shape& b) {
+  std::optional<Shape> out = kernels::broadcast_shapes(a, b);
+  if (!out) {
+    throw_error(ErrorCode::kRuntimeError, node.describe() + ": input shapes " + a.to_string() +
+                                              " and " + b.to_string() + " cannot be broadcast");
+  }
+  return *out;
+}
+
+RowNormInputs row_norm_inputs(const KernelContext& ctx, int64_t axis, bool center, bool skip) {
+  const Node& node = ctx.node();
+  RowNormInputs in;
+  in.x = &ctx.required_input(0);
+  const Tensor& x = *in.x;
+  const int64_t rank = static_cast<int64_t>(x.rank());
+  if (axis < -rank || axis >= rank) {
+    throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axis " + std::to_string(axis) +
+                                                 " is out of range for X of shape " +
+                                                 x.shape().to_string());
+  }
+  in.axis = static_cast<size_t>(axis < 0 ? axis + rank : axis);
+  const std::vector<int64_t> normalized(x.shape().dims().begin() + static_cast<int64_t>(in.axis),
+                                        x.shape().dims().end());
+  auto check_shape = [&](const Tensor& t, size_t index, const char* name,
+                         const std::vector<int64_t>& dims, const std::string& expected) {
+    check_same_type(node, x, t, index);
+    if (t.shape().dims() != dims) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  node.describe() + ": " + name + " has shape " + t.shape().to_string() +
+                      ", expected " + ints_to_string(dims) + " (" + expected + "; input " +
+                      std::to_string(index) + ")");
+    }
+  };
+  const std::string params_expected = "X's axes from " + std::to_string(in.axis);
+  const size_t scale_index = skip ? 2 : 1;
+  if (skip) {
+    in.skip = &ctx.required_input(1);
+    check_shape(*in.skip, 1, "Skip", x.shape().dims(), "X's shape");
+  }
+  auto parameter = [&](size_t index, const char* name, bool required) -> const Tensor* {
+    const Tensor* t = required ? &ctx.required_input(index) : ctx.input(index);
+    if (t != nullptr) check_shape(*t, index, name, normalized, params_expected);
+    return t;
+  };
+  in.scale = parameter(scale_index, skip ? "Gamma" : "Scale", true);
+  if (center) in.bias = parameter(scale_index + 1, skip ? "Beta" : "B", false);
+  if (skip) in.skip_bias = parameter(4, "Bias", false);
+  return in;
 }
 
 }  // namespace aruntime

@@ -79,4 +79,26 @@ void check_batch_norm_outputs(const Node& node, int opset, bool training);
 // naming the node otherwise.
 Shape prelu_slope_shape(const Node& node, const Tensor& x, const Tensor& slope, bool single_slope_only);
 
+// The inputs of aruntime.LayerNormalization and aruntime.SkipLayerNormalization (contracts in
+// providers/cpu/ops/fused_ops.cc): X, [Skip,] Scale/Gamma, [B/Beta (when `center`),] [Bias (with
+// `skip`)], each checked to have X's element type and its shape: Skip X's, the others X's dims
+// from `axis` (the attribute, negative from the end, checked against X's rank). Throws
+// Error(kInvalidArgument) naming the node, the input and the expected shape.
+struct RowNormInputs {
+  const Tensor* x = nullptr;
+  size_t axis = 0;  // X's first normalized axis
+  const Tensor* skip = nullptr;
+  const Tensor* scale = nullptr;
+  const Tensor* bias = nullptr;
+  const Tensor* skip_bias = nullptr;
+};
+RowNormInputs row_norm_inputs(const KernelContext& ctx, int64_t axis, bool center, bool skip);
+
+// The multidirectional (numpy) broadcast of `shapes`, the output shape of an elementwise op.
+// Throws Error(kRuntimeError) naming the node and every shape when they are incompatible:
+// "node 'n' (Add): input shapes [2,3] and [4] cannot be broadcast".
+Shape broadcast_output_shape(const Node& node, const std::vector<Shape>& shapes);
+// The same for two shapes (binary ops, every run: no list to build).
+Shape broadcast_output_shape(const Node& node, const Shape& a, const Shape& b);
+
 }  // namespace aruntime

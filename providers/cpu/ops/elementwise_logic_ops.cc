@@ -9,6 +9,7 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/elementwise.h"
+#include "providers/common/op_checks.h"
 #include "providers/cpu/ops/elementwise_extra.h"
 
 namespace aruntime::cpu {
@@ -17,17 +18,7 @@ Shape broadcast_input_shapes(const Node& node, const std::vector<const Tensor*>&
   std::vector<Shape> shapes;
   shapes.reserve(inputs.size());
   for (const Tensor* t : inputs) shapes.push_back(t->shape());
-  std::optional<Shape> out = kernels::broadcast_shapes(shapes);
-  if (!out) {
-    std::string list;
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      if (i > 0) list += i + 1 == shapes.size() ? " and " : ", ";
-      list += shapes[i].to_string();
-    }
-    throw_error(ErrorCode::kRuntimeError,
-                node.describe() + ": input shapes " + list + " cannot be broadcast");
-  }
-  return *out;
+  return broadcast_output_shape(node, shapes);
 }
 
 void check_same_element_type(const Node& node, const std::vector<const Tensor*>& inputs,

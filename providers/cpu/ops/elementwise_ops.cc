@@ -8,6 +8,7 @@
 #include "kernels/broadcast.h"
 #include "kernels/cast.h"
 #include "kernels/elementwise.h"
+#include "providers/common/op_checks.h"
 #include "providers/cpu/ops/elementwise_extra.h"
 #include "providers/cpu/ops/registrations.h"
 
@@ -82,16 +83,6 @@ struct DivOp {
   }
 };
 
-Shape broadcast_output_shape(const Node& node, const Tensor& a, const Tensor& b) {
-  std::optional<Shape> shape = kernels::broadcast_shapes(a.shape(), b.shape());
-  if (!shape) {
-    throw_error(ErrorCode::kRuntimeError, node.describe() + ": input shapes " +
-                                              a.shape().to_string() + " and " +
-                                              b.shape().to_string() + " cannot be broadcast");
-  }
-  return *shape;
-}
-
 void check_same_type(const Node& node, const Tensor& a, const Tensor& b) {
   if (a.dtype() != b.dtype()) {
     throw_error(ErrorCode::kRuntimeError, node.describe() +
@@ -126,7 +117,7 @@ class BinaryArithmeticKernel final : public OpKernel {
     const Tensor& a = ctx.required_input(0);
     const Tensor& b = ctx.required_input(1);
     check_same_type(node, a, b);
-    const Shape out_shape = broadcast_output_shape(node, a, b);
+    const Shape out_shape = broadcast_output_shape(node, a.shape(), b.shape());
     const kernels::BroadcastPlan plan =
         kernels::make_broadcast_plan(a.shape(), b.shape(), out_shape);
     const bool handled = kernels::dispatch_type(kernels::NumericTypes{}, a.dtype(), [&](auto tag) {
@@ -179,7 +170,7 @@ class PowKernel final : public OpKernel {
     const Node& node = ctx.node();
     const Tensor& base = ctx.required_input(0);
     const Tensor& exponent = ctx.required_input(1);
-    const Shape out_shape = broadcast_output_shape(node, base, exponent);
+    const Shape out_shape = broadcast_output_shape(node, base.shape(), exponent.shape());
     const kernels::BroadcastPlan plan =
         kernels::make_broadcast_plan(base.shape(), exponent.shape(), out_shape);
     if (!is_integer(exponent.dtype()) && !is_floating_point(exponent.dtype())) {

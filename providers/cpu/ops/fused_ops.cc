@@ -207,42 +207,14 @@ class AxisNormalization : public HalfAsFloat32Kernel {
  private:
   void run(KernelContext& ctx) const override {
     const Node& node = ctx.node();
-    const Tensor& x = ctx.required_input(0);
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    if (axis_ < -rank || axis_ >= rank) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axis " + std::to_string(axis_) +
-                                                   " is out of range for X of shape " +
-                                                   x.shape().to_string());
-    }
-    const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
-    const std::vector<int64_t> normalized(x.shape().dims().begin() + static_cast<int64_t>(axis),
-                                          x.shape().dims().end());
-    auto check_shape = [&](const Tensor& t, size_t index, const char* name,
-                           const std::vector<int64_t>& dims, const std::string& expected) {
-      check_same_type(node, x, t, index);
-      if (t.shape().dims() != dims) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": " + name + " has shape " + t.shape().to_string() +
-                        ", expected " + ints_to_string(dims) + " (" + expected + "; input " +
-                        std::to_string(index) + ")");
-      }
-    };
-    const std::string params_expected = "X's axes from " + std::to_string(axis);
-    // Inputs: X, [Skip,] Scale, [B,] [Bias].
-    const size_t scale_index = skip_ ? 2 : 1;
-    const Tensor* skip = skip_ ? &ctx.required_input(1) : nullptr;
-    if (skip != nullptr) check_shape(*skip, 1, "Skip", x.shape().dims(), "X's shape");
-    auto parameter = [&](size_t index, const char* name, bool required) -> std::vector<double> {
-      const Tensor* t = required ? &ctx.required_input(index) : ctx.input(index);
-      if (t == nullptr) return {};
-      check_shape(*t, index, name, normalized, params_expected);
-      return tensor_to_doubles(*t);
-    };
-    const std::vector<double> scale = parameter(scale_index, skip_ ? "Gamma" : "Scale", true);
+    const RowNormInputs in = row_norm_inputs(ctx, axis_, center_, skip_);
+    const Tensor& x = *in.x;
+    const size_t axis = in.axis;
+    const Tensor* skip = in.skip;
+    const Tensor* skip_bias = in.skip_bias;
+    const std::vector<double> scale = tensor_to_doubles(*in.scale);
     const std::vector<double> bias =
-        center_ ? parameter(scale_index + 1, skip_ ? "Beta" : "B", false) : std::vector<double>{};
-    const Tensor* skip_bias = skip_ ? ctx.input(4) : nullptr;
-    if (skip_bias != nullptr) check_shape(*skip_bias, 4, "Bias", normalized, params_expected);
+        in.bias != nullptr ? tensor_to_doubles(*in.bias) : std::vector<double>{};
     Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
     const bool want_sum = skip_ && ctx.num_outputs() > 1 && ctx.output_requested(1);
     Tensor* sum = want_sum ? &ctx.allocate_output(1, x.shape(), x.dtype()) : nullptr;

@@ -85,21 +85,6 @@ void check_bool_input(const Node& node, const Tensor& t, size_t index) {
   }
 }
 
-// The multidirectional broadcast of `shapes`; throws naming the node and every shape.
-Shape broadcast_output_shape(const Node& node, const std::vector<Shape>& shapes) {
-  std::optional<Shape> out = kernels::broadcast_shapes(shapes);
-  if (!out) {
-    std::string list;
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      if (i > 0) list += i + 1 == shapes.size() ? " and " : ", ";
-      list += shapes[i].to_string();
-    }
-    throw_error(ErrorCode::kRuntimeError,
-                node.describe() + ": input shapes " + list + " cannot be broadcast");
-  }
-  return *out;
-}
-
 // Per-dimension strides of each input over the output, with the dimensions that every input
 // traverses alike merged (kernels/broadcast.h), so most cases reach the device as rank 1 or 2.
 BroadcastIndex make_broadcast_index(const Node& node, const std::vector<Shape>& inputs,
@@ -315,7 +300,7 @@ class BinaryKernel final : public GpuKernel {
     const Tensor& b = ctx.required_input(1);
     check_same_type(node, a, 0, b, 1);
     const ElemType type = float_elem_type(node, 0, a.dtype());
-    const Shape out_shape = broadcast_output_shape(node, {a.shape(), b.shape()});
+    const Shape out_shape = broadcast_output_shape(node, a.shape(), b.shape());
     const BroadcastIndex index = make_broadcast_index(node, {a.shape(), b.shape()}, out_shape);
     Tensor& out =
         ctx.allocate_output(0, out_shape, is_comparison(kOp) ? DataType::kBool : a.dtype());
@@ -362,7 +347,7 @@ class PowKernel final : public GpuKernel {
                       " with base type " + type_name(base.dtype()) +
                       " is not supported on the GPU (expected the base's type or float32)");
     }
-    const Shape out_shape = broadcast_output_shape(node, {base.shape(), exponent.shape()});
+    const Shape out_shape = broadcast_output_shape(node, base.shape(), exponent.shape());
     Tensor& out = ctx.allocate_output(0, out_shape, base.dtype());
     if (square_) {
       // One exponent element: the output has the base's elements in the base's order.

@@ -19,18 +19,13 @@
 #include "graph/optimizer/fused_domain.h"
 #include "kernels/reduce.h"
 #include "providers/common/op_checks.h"
+#include "providers/common/window_attributes.h"
 #include "providers/gpu/cublas_api.h"
 #include "providers/gpu/ops/normalization_kernels.h"
 #include "providers/gpu/ops/registrations.h"
 
 namespace aruntime::gpu {
 namespace {
-
-std::string ints_text(const std::vector<int64_t>& values) {
-  std::string s = "[";
-  for (size_t i = 0; i < values.size(); ++i) s += (i ? "," : "") + std::to_string(values[i]);
-  return s + "]";
-}
 
 GpuFloat gpu_float(const Node& node, DataType type) {
   switch (type) {
@@ -103,7 +98,7 @@ ReduceGeometry reduce_geometry(const Node& node, const std::vector<int64_t>& dim
     if (rank == ReduceGeometry::kMaxAxes) {
       throw_error(ErrorCode::kNotImplemented,
                   node.describe() + ": the GPU kernel reduces at most " +
-                      std::to_string(kMaxReduceRank) + " axes, got input dims " + ints_text(dims));
+                      std::to_string(kMaxReduceRank) + " axes, got input dims " + ints_to_string(dims));
     }
     (reduced[d] ? g.reduced_sizes : g.kept_sizes)[rank] = size[d];
     (reduced[d] ? g.reduced_strides : g.kept_strides)[rank] = stride[d];
@@ -151,7 +146,7 @@ class ReduceKernel final : public GpuKernel {
     for (int64_t a : axes) {
       const size_t d = checked_axis(node, a, x.shape());
       if (reduce[d]) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axes " + ints_text(axes) +
+        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axes " + ints_to_string(axes) +
                                                      " repeat axis " + std::to_string(d));
       }
       reduce[d] = true;
@@ -319,8 +314,8 @@ ParamFit fit_parameter(const std::string& node_text, const char* name,
   for (size_t d = 0; ok && d < param.size(); ++d)
     ok = param[d] == 1 || param[d] == target[lead + d];
   if (!ok) {
-    fit.error = node_text + ": " + name + " has shape " + ints_text(param) +
-                ", which does not broadcast to " + ints_text(target) + " (trailing axes of X)";
+    fit.error = node_text + ": " + name + " has shape " + ints_to_string(param) +
+                ", which does not broadcast to " + ints_to_string(target) + " (trailing axes of X)";
     return fit;
   }
   size_t first = 0;
@@ -453,8 +448,8 @@ std::string check_onnx_norm_parameters(const Node& node, const GraphView& view) 
     if (!param) continue;
     const ParamFit fit = fit_parameter(node.describe(), "Scale", *x, axis, *param, param_rank);
     if (fit.error.empty() && !fit.supported) {
-      return node.op_type + ": Scale or B of shape " + ints_text(*param) +
-             " is not a suffix of X " + ints_text(*x) + "'s axes from " + std::to_string(axis) +
+      return node.op_type + ": Scale or B of shape " + ints_to_string(*param) +
+             " is not a suffix of X " + ints_to_string(*x) + "'s axes from " + std::to_string(axis) +
              " (after leading 1s), which the GPU kernel needs";
     }
   }
@@ -482,46 +477,14 @@ class FusedAxisNormKernel final : public GpuKernel {
 
   void compute_on_device(KernelContext& ctx) const override {
     const Node& node = ctx.node();
-    const Tensor& x = ctx.required_input(0);
-    const GpuFloat type = gpu_float(node, x.dtype());
-    const int64_t rank = static_cast<int64_t>(x.rank());
-    if (axis_ < -rank || axis_ >= rank) {
-      throw_error(ErrorCode::kInvalidArgument, node.describe() + ": axis " + std::to_string(axis_) +
-                                                   " is out of range for X of shape " +
-                                                   x.shape().to_string());
-    }
-    const size_t axis = static_cast<size_t>(axis_ < 0 ? axis_ + rank : axis_);
-    const std::vector<int64_t> normalized(x.shape().dims().begin() + static_cast<int64_t>(axis),
-                                          x.shape().dims().end());
-    auto check_shape = [&](const Tensor& t, size_t index, const char* name,
-                           const std::vector<int64_t>& dims, const std::string& expected) {
-      if (t.dtype() != x.dtype()) {
-        throw_error(ErrorCode::kInvalidArgument,
-                    node.describe() + ": input " + std::to_string(index) + " has type " +
-                        std::string(data_type_name(t.dtype())) + ", expected X's " +
-                        std::string(data_type_name(x.dtype())));
-      }
-      if (t.shape().dims() != dims) {
-        throw_error(ErrorCode::kInvalidArgument, node.describe() + ": " + name + " has shape " +
-                                                     t.shape().to_string() + ", expected " +
-                                                     ints_text(dims) + " (" + expected +
-                                                     "; input " + std::to_string(index) + ")");
-      }
-    };
-    const std::string params_expected = "X's axes from " + std::to_string(axis);
-    // Inputs: X, [Skip,] Scale, [B,] [Bias].
-    const size_t scale_index = skip_ ? 2 : 1;
-    const Tensor* skip = skip_ ? &ctx.required_input(1) : nullptr;
-    if (skip != nullptr) check_shape(*skip, 1, "Skip", dims_of(x), "X's shape");
-    auto parameter = [&](size_t index, const char* name, bool required) -> const Tensor* {
-      const Tensor* t = required ? &ctx.required_input(index) : ctx.input(index);
-      if (t != nullptr) check_shape(*t, index, name, normalized, params_expected);
-      return t;
-    };
-    const Tensor* scale = parameter(scale_index, skip_ ? "Gamma" : "Scale", true);
-    const Tensor* bias =
-        center_ ? parameter(scale_index + 1, skip_ ? "Beta" : "B", false) : nullptr;
-    const Tensor* skip_bias = skip_ ? parameter(4, "Bias", false) : nullptr;
+    const GpuFloat type = gpu_float(node, ctx.required_input(0).dtype());
+    const RowNormInputs in = row_norm_inputs(ctx, axis_, center_, skip_);
+    const Tensor& x = *in.x;
+    const size_t axis = in.axis;
+    const Tensor* skip = in.skip;
+    const Tensor* scale = in.scale;
+    const Tensor* bias = in.bias;
+    const Tensor* skip_bias = in.skip_bias;
     Tensor& y = ctx.allocate_output(0, x.shape(), x.dtype());
     const bool want_sum = skip_ && ctx.num_outputs() > 1 && ctx.output_requested(1);
     Tensor* sum = want_sum ? &ctx.allocate_output(1, x.shape(), x.dtype()) : nullptr;
@@ -655,7 +618,7 @@ class MeanVarianceNormKernel final : public GpuKernel {
       throw_error(ErrorCode::kNotImplemented,
                   node.describe() +
                       ": the GPU kernel normalises over trailing axes only, got axes " +
-                      ints_text(axes_) + " for input of shape " + x.shape().to_string());
+                      ints_to_string(axes_) + " for input of shape " + x.shape().to_string());
     }
     RowNormParams p;
     p.rows = rows->first;
@@ -676,7 +639,7 @@ std::string check_mvn_axes(const Node& node, const GraphView& view) {
   const std::vector<int64_t> axes = mvn_axes(node);
   if (!x) {
     return "MeanVarianceNormalization: the GPU kernel needs X's static shape to see that axes " +
-           ints_text(axes) + " are its trailing axes";
+           ints_to_string(axes) + " are its trailing axes";
   }
   const int64_t rank = static_cast<int64_t>(x->size());
   std::vector<bool> reduced(x->size(), false);
@@ -687,7 +650,7 @@ std::string check_mvn_axes(const Node& node, const GraphView& view) {
   if (!trailing_rows(*x, reduced)) {
     return "MeanVarianceNormalization: the GPU kernel normalises over trailing axes only, got "
            "axes " +
-           ints_text(axes) + " for X " + ints_text(*x);
+           ints_to_string(axes) + " for X " + ints_to_string(*x);
   }
   return "";
 }
@@ -832,7 +795,7 @@ class AttentionKernel final : public GpuKernel {
     if (!ok) {
       throw_error(ErrorCode::kInvalidArgument,
                   node.describe() + ": mask of shape " + mask.shape().to_string() +
-                      " does not broadcast to the scores " + ints_text(score_dims));
+                      " does not broadcast to the scores " + ints_to_string(score_dims));
     }
     AttentionMask m;
     m.data = mask.raw_data();
